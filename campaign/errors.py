@@ -1,0 +1,45 @@
+"""One family of errors. Every message says where, what, and how to fix it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in a file or an input: where it is and what is wrong."""
+
+    where: str  # "recipients.yaml:42" or a form field name such as "email"
+    message: str  # what is wrong and how to fix it
+    field: str = ""  # dotted path inside the record, e.g. "it-interior.emails[0]"
+
+    def __str__(self) -> str:
+        middle = f" {self.field}:" if self.field else ""
+        return f"{self.where}:{middle} {self.message}"
+
+
+class CampaignError(Exception):
+    """Base class: bad input or data that the user can fix. Never shown as a traceback."""
+
+
+class InvalidData(CampaignError):
+    """A file (recipients.yaml, campaign.yaml, a template) or an input has problems.
+
+    Holds every problem found, so one run reports them all at once.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class TemplateError(CampaignError):
+    """A letter template does not compile, does not render, or tries to escape the sandbox."""
+
+
+class ConflictError(CampaignError):
+    """A save would overwrite a version newer than the one the editor started from."""
+
+
+class RenderError(CampaignError):
+    """The PDF could not be produced (a layout problem, not bad user input)."""
