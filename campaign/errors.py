@@ -36,6 +36,10 @@ class InvalidData(CampaignError):
 class TemplateError(CampaignError):
     """A letter template does not compile, does not render, or tries to escape the sandbox."""
 
+    def __init__(self, where: str, message: str):
+        self.problem = Problem(where, message)
+        super().__init__(str(self.problem))
+
 
 class ConflictError(CampaignError):
     """A save would overwrite a version newer than the one the editor started from."""

@@ -1,0 +1,156 @@
+"""The `campaign` command: check the campaign, list the offices, export a supporter's letters."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from campaign import directory, export, templates
+from campaign.addresses import one_line
+from campaign.checks import check_campaign
+from campaign.errors import CampaignError, InvalidData
+from campaign.models import LANGUAGES
+from campaign.pdf import PAPERS
+from campaign.senders import LIMITS, make_sender
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the directory and the templates are, from the global options."""
+
+    recipients: Path
+    templates: Path
+
+
+def reports_errors(command: Callable) -> Callable:
+    """Turn a CampaignError into its lines on stderr and exit code 1: never a traceback."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except CampaignError as error:
+            for line in str(error).splitlines():
+                click.echo(f"error: {line}", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group()
+@click.option(
+    "--recipients",
+    type=click.Path(path_type=Path, dir_okay=False),
+    default="recipients.yaml",
+    show_default=True,
+    help="The recipient directory.",
+)
+@click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default="letter_templates",
+    show_default=True,
+    help="The folder with campaign.yaml and the letter bodies.",
+)
+@click.version_option(package_name="campaign")
+@click.pass_context
+def main(ctx: click.Context, recipients: Path, templates_dir: Path) -> None:
+    """Advocacy letters: print-ready PDFs, e-mail drafts and call scripts for every office."""
+    ctx.obj = Paths(recipients=recipients, templates=templates_dir)
+
+
+@main.command()
+@click.pass_obj
+@reports_errors
+def check(paths: Paths) -> None:
+    """Validate the directory and render every letter for every office and language."""
+    problems, summary = check_campaign(paths.recipients, paths.templates)
+    if problems:
+        raise InvalidData(problems)
+    click.echo(summary)
+
+
+@main.command("recipients")
+@click.option("--json", "as_json", is_flag=True, help="Print the directory as JSON.")
+@click.pass_obj
+@reports_errors
+def list_recipients(paths: Paths, as_json: bool) -> None:
+    """List the offices of the directory."""
+    offices = directory.load(paths.recipients).recipients
+    if as_json:
+        click.echo(
+            json.dumps([directory.to_plain(r) for r in offices], ensure_ascii=False, indent=2)
+        )
+        return
+    for recipient in offices:
+        channels = ", ".join(_channels(recipient)) or "post only"
+        click.echo(f"{recipient.id}  [{recipient.language}, {channels}]")
+        click.echo(f"    {recipient.office}")
+        click.echo(f"    {one_line(recipient.address)}")
+
+
+def _channels(recipient) -> list[str]:
+    """The ways an office can be reached besides post."""
+    counts = {"e-mail": recipient.emails, "phone": recipient.phones, "fax": recipient.faxes}
+    return [f"{len(items)} {name}" for name, items in counts.items() if items]
+
+
+@main.command("export")
+@click.option("--name", required=True, help=f"Your name, as you sign (up to {LIMITS['name']}).")
+@click.option("--street", default="", help="Your street and house number.")
+@click.option("--postcode", default="", help="Your postcode.")
+@click.option("--city", default="", help="Your town or city.")
+@click.option("--country", default="", help="Your country, as an ISO code: IT, GB, DE, ...")
+@click.option("--email", default="", help="Your e-mail address (optional).")
+@click.option("--note", default="", help=f"A personal paragraph (up to {LIMITS['note']}).")
+@click.option(
+    "--language",
+    type=click.Choice(["auto", *LANGUAGES]),
+    default="auto",
+    show_default=True,
+    help="auto: each office in its own language.",
+)
+@click.option("--to", "office_ids", default="", help="Only these offices: ID,ID (default all).")
+@click.option("--format", "formats", default="pdf,eml,mailto", show_default=True)
+@click.option("--paper", type=click.Choice(PAPERS), default="a4", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Folder to create.")
+@click.pass_obj
+@reports_errors
+def export_letters(paths: Paths, office_ids: str, formats: str, paper: str, out, **fields):
+    """Write your letters to a new folder under exports/ (or --out)."""
+    language = fields.pop("language")
+    sender = _sender_or_error(fields)
+    wanted = export.parse_formats(formats)
+    known = directory.load(paths.recipients)
+    offices = [known.get(i.strip()) for i in office_ids.split(",") if i.strip()] or known.recipients
+    letter_templates = templates.load(paths.templates)
+    letters = [templates.render_letter(letter_templates, r, sender, language) for r in offices]
+    folder = out or export.default_folder(Path("exports"))
+    bundle = export.write_bundle(
+        folder,
+        letters,
+        formats=wanted,
+        paper=paper,
+        templates_dir=paths.templates,
+        title=letter_templates.campaign.title["en"],
+    )
+    click.echo(f"Wrote {len(bundle.files)} files for {len(letters)} offices to {bundle.folder}/")
+    for name in bundle.files:
+        click.echo(f"  {bundle.folder / name}")
+
+
+def _sender_or_error(fields: dict) -> object:
+    """The Sender, or an error naming each option that is wrong."""
+    try:
+        return make_sender(**fields)
+    except InvalidData as error:
+        raise CampaignError(
+            "\n".join(f"--{problem.where}: {problem.message}" for problem in error.problems)
+        ) from None

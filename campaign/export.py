@@ -1,0 +1,126 @@
+"""Write one supporter's letters to a folder: PDFs, .eml drafts, mailto links and a manifest."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from campaign import drafts, pdf
+from campaign.errors import CampaignError
+from campaign.models import Letter
+
+FORMATS = ("pdf", "eml", "mailto")
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """What write_bundle wrote: the folder and its files, in the order written."""
+
+    folder: Path
+    files: tuple[str, ...]
+    manifest: dict
+
+
+def default_folder(exports: Path, now: dt.datetime | None = None) -> Path:
+    """A new folder under exports/ named by the time, never by the supporter's name."""
+    stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d-%H%M%S")
+    folder, number = exports / f"letters-{stamp}", 1
+    while folder.exists():
+        number += 1
+        folder = exports / f"letters-{stamp}-{number}"
+    return folder
+
+
+def parse_formats(value: str) -> tuple[str, ...]:
+    """'pdf,eml' -> ('pdf', 'eml'); an unknown format is an error naming the known ones."""
+    formats = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    unknown = [name for name in formats if name not in FORMATS]
+    if unknown or not formats:
+        raise CampaignError(f"--format {value!r}: use one or more of {','.join(FORMATS)}")
+    return formats
+
+
+def write_bundle(
+    folder: Path,
+    letters: Sequence[Letter],
+    *,
+    formats: Sequence[str] = FORMATS,
+    paper: str = "a4",
+    templates_dir: Path,
+    title: str = "",
+) -> Bundle:
+    """Write the letters into `folder`, which must not exist yet; all or nothing."""
+    if folder.exists():
+        raise CampaignError(f"{folder}: already exists; choose another --out, nothing was written")
+    files = _render_files(letters, formats, paper, templates_dir, title)
+    manifest = _manifest(letters, formats, paper, files)
+    files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
+    _write_all(folder, files)
+    return Bundle(folder=folder, files=tuple(files), manifest=manifest)
+
+
+def _render_files(
+    letters: Sequence[Letter], formats: Sequence[str], paper: str, templates_dir: Path, title: str
+) -> dict[str, bytes]:
+    """File name -> content, for every format asked for."""
+    files: dict[str, bytes] = {}
+    if "pdf" in formats:
+        combined, per_office = pdf.render_split(
+            letters, paper=paper, templates_dir=templates_dir, title=title or None
+        )
+        files["letters.pdf"] = combined
+        files.update({f"{office}.pdf": content for office, content in per_office.items()})
+    if "eml" in formats:
+        files.update({drafts.eml_filename(letter): drafts.eml(letter) for letter in letters})
+    if "mailto" in formats:
+        files["mailto.txt"] = "".join(_mailto_line(letter) for letter in letters).encode()
+    return files
+
+
+def _mailto_line(letter: Letter) -> str:
+    """One line of mailto.txt: the office id, a tab, and the link or why there is none."""
+    result = drafts.mailto(letter)
+    return f"{letter.recipient.id}\t{result.link or 'no link: ' + result.reason}\n"
+
+
+def _manifest(
+    letters: Sequence[Letter], formats: Sequence[str], paper: str, files: dict[str, bytes]
+) -> dict:
+    """Per office: id, language, subject, its files, and the mailto link or why there is none."""
+    entries = []
+    for letter in letters:
+        office = letter.recipient.id
+        mailto = drafts.mailto(letter) if "mailto" in formats else None
+        own_files = [
+            name for name in (f"{office}.pdf", drafts.eml_filename(letter)) if name in files
+        ]
+        entries.append(
+            {
+                "id": office,
+                "office": letter.recipient.office,
+                "language": letter.language,
+                "subject": letter.subject,
+                "files": own_files,
+                "mailto": mailto.link if mailto else None,
+                "mailto_reason": mailto.reason if mailto else "not asked for (--format)",
+            }
+        )
+    return {"formats": list(formats), "paper": paper, "letters": entries}
+
+
+def _write_all(folder: Path, files: dict[str, bytes]) -> None:
+    """Write into a hidden temporary folder beside `folder`, then rename it: all or nothing."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        for name, content in files.items():
+            (staging / name).write_bytes(content)
+        staging.rename(folder)  # mkdtemp made it 0700: only this user can read the letters
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
