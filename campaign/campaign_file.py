@@ -13,7 +13,7 @@ from ruamel.yaml.error import MarkedYAMLError
 from campaign.errors import CampaignError, InvalidData, Problem
 from campaign.models import LANGUAGES, Campaign, Event, Quote
 
-_LOCALIZED = ("title", "summary", "background", "closing")
+_LOCALIZED = ("title", "summary", "background", "closing", "call_script")
 _QUOTE_FIELDS = ("text", "speaker", "role", "organisation", "source")
 
 

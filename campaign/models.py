@@ -106,6 +106,7 @@ class Campaign:
     quotes: tuple[Quote, ...]
     subjects: Mapping[str, tuple[str, ...]]  # per language, the variants a supporter may get
     closing: Localized  # "Yours sincerely,"
+    call_script: Localized  # Jinja, in the supporter's language: what to say on the phone
     organiser: str
     sources: Mapping[str, str]  # source id -> description of the document
     deadline: str = ""  # ISO date, or empty: when past, the appeal is closed

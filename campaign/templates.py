@@ -40,6 +40,7 @@ class Templates:
     directory: Path
     campaign: Campaign
     bodies: Mapping[str, jinja2.Template]
+    call_scripts: Mapping[str, jinja2.Template]
 
 
 def body_name(language: str) -> str:
@@ -55,7 +56,11 @@ def load(templates_dir: Path | str) -> Templates:
     campaign = load_campaign(directory / "campaign.yaml")
     env = environment(directory, autoescape=False)
     bodies = {language: _compile(env, body_name(language)) for language in LANGUAGES}
-    return Templates(directory=directory, campaign=campaign, bodies=bodies)
+    call_scripts = {
+        language: _compile_string(env, "campaign.yaml: call_script." + language, source)
+        for language, source in campaign.call_script.items()
+    }
+    return Templates(directory, campaign, bodies, call_scripts)
 
 
 def compile_body(templates: Templates, language: str, source: str) -> jinja2.Template:
@@ -75,6 +80,23 @@ def _compile(env: ImmutableSandboxedEnvironment, name: str) -> jinja2.Template:
         raise TemplateError(name, "missing; every language needs its letter body") from None
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(f"{name}:{error.lineno}", str(error.message)) from None
+
+
+def _compile_string(env: ImmutableSandboxedEnvironment, name: str, source: str) -> jinja2.Template:
+    """A template held in campaign.yaml, or a TemplateError naming it."""
+    try:
+        return env.from_string(source)
+    except jinja2.TemplateSyntaxError as error:
+        raise TemplateError(name, str(error.message)) from None
+
+
+def render_call_script(
+    templates: Templates, recipient: Recipient, sender: Sender, language: str
+) -> str:
+    """What to say when phoning `recipient`, in the supporter's `language`."""
+    template = templates.call_scripts.get(language) or templates.call_scripts["en"]
+    name = f"campaign.yaml: call_script.{language}"
+    return render_body(template, name, recipient, sender, language).strip()
 
 
 def letter_language(recipient: Recipient, forced: str | None = None) -> str:
@@ -112,7 +134,11 @@ def render_letter(
 
 
 def render_body(
-    template: jinja2.Template, name: str, recipient: Recipient, sender: Sender, language: str
+    template: jinja2.Template,
+    name: str,
+    recipient: Recipient,
+    sender: Sender,
+    language: str,
 ) -> str:
     """The letter body as text; any template failure becomes a TemplateError with its line."""
     context = letter_context(recipient, sender, language)

@@ -178,3 +178,11 @@ def test_campaign_yaml_syntax_error_has_its_line(own_templates):
     path.write_text("id: x\ntitle: [unclosed\n", encoding="utf-8")
     with pytest.raises(InvalidData, match=r"campaign\.yaml:\d+: YAML syntax"):
         templates.load(own_templates)
+
+
+@pytest.mark.parametrize(("language", "opening"), [("en", "Good morning"), ("ru", "Здравствуйте")])
+def test_call_script_in_the_supporters_language(bundled, office, sender, language, opening):
+    script = templates.render_call_script(bundled, office, sender, language)
+    assert script.startswith(opening)
+    assert "Maria Rossi" in script
+    assert office.ask[language] in script
