@@ -1,0 +1,733 @@
+"""Load, validate and save recipients.yaml: the directory of the offices to write to.
+
+Round-trip YAML (ruamel) keeps the organisers' comments, key order and quoting when the web
+console saves an edit. Validation reports every problem at once, each with its line.
+Saving is atomic and guarded: a lock file beside the directory, a version check against the
+version the editor started from, a temporary file in the same folder, fsync, `os.replace`,
+and the previous version kept as `recipients.yaml.bak`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import difflib
+import fcntl
+import hashlib
+import io
+import os
+import re
+import stat
+import tempfile
+import time
+import unicodedata
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+from babel import Locale
+from email_validator import EmailNotValidError, validate_email
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from campaign.errors import CampaignError, ConflictError, InvalidData, Problem
+from campaign.models import LANGUAGES, Address, Phone, Recipient
+
+ENTRY_KEYS = (
+    "id",
+    "office",
+    "office_local",
+    "person",
+    "title",
+    "country",
+    "language",
+    "salutation",
+    "address",
+    "phones",
+    "faxes",
+    "emails",
+    "email_note",
+    "ask",
+    "tags",
+    "source",
+    "verified",
+)
+ADDRESS_KEYS = ("lines", "postcode", "city", "region", "country")
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+LOCK_TIMEOUT = 10.0  # seconds a save waits for another save to finish
+
+# CLDR territories that are not ISO 3166-1 countries. XK (Kosovo) stays: user-assigned,
+# but CLDR, phonenumbers and the EU all use it.
+_RESERVED = {"AC", "CP", "CQ", "DG", "EA", "IC", "TA"}  # ISO "exceptionally reserved"
+_NOT_COUNTRIES = _RESERVED | {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}  # groupings, pseudo
+COUNTRIES = frozenset(
+    code
+    for code in Locale("en").territories
+    if len(code) == 2 and code.isalpha() and code.isupper() and code not in _NOT_COUNTRIES
+)
+_SOURCE_COMMENT = re.compile(r'#\s*source:\s*"(.*)"')
+
+
+@dataclass(frozen=True)
+class Directory:
+    """The loaded directory: validated recipients plus the round-trip document for editing."""
+
+    path: Path
+    recipients: tuple[Recipient, ...]
+    version: str  # sha256 hex of the file's bytes; save() checks it to detect conflicts
+    document: Any = field(repr=False, compare=False)  # ruamel CommentedMap
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """The office ids, in file order."""
+        return tuple(recipient.id for recipient in self.recipients)
+
+    def get(self, id: str) -> Recipient:
+        """The recipient with this id, or a CampaignError listing the known ids."""
+        for recipient in self.recipients:
+            if recipient.id == id:
+                return recipient
+        raise CampaignError(f"unknown office id '{id}'; known ids: {', '.join(self.ids)}")
+
+
+def load(path: str | os.PathLike[str]) -> Directory:
+    """Read and validate a recipients.yaml; InvalidData lists every problem found."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise CampaignError(
+            f"{path}: no such file; create it or give the path of your recipients.yaml"
+        ) from None
+    except OSError as error:
+        raise CampaignError(f"{path}: cannot read it ({error.strerror})") from None
+    return _build(path, data)
+
+
+def parse(document: Any, name: str, *, text: str | None = None) -> tuple[Recipient, ...]:
+    """Validate a loaded document; `text` (the file's text) only improves the fix hints."""
+    checker = _Checker(name, (text or "").splitlines())
+    recipients = _recipients(checker, document)
+    if checker.problems:
+        raise InvalidData(checker.problems)
+    return recipients
+
+
+def save(path: str | os.PathLike[str], document: Any, expected_version: str) -> Directory:
+    """Validate and atomically write `document`, unless the file changed since `expected_version`.
+
+    A file that does not exist yet has the version "". The previous version is kept as
+    `<name>.bak` beside the file.
+    """
+    path = Path(path)
+    data = _dump(document)
+    directory = _build(path, data)  # InvalidData here: nothing has been written
+    with _locked(path):
+        old = _read_if_exists(path)
+        if _version(old) != expected_version:
+            raise ConflictError(
+                f"{path} was changed since you opened it (by another editor or by hand); "
+                "reload and re-apply your change"
+            )
+        mode = stat.S_IMODE(path.stat().st_mode) if old is not None else 0o644
+        try:
+            if old is not None:
+                _write_atomically(backup_path(path), old, mode)
+            _write_atomically(path, data, mode)
+        except OSError as error:
+            raise CampaignError(
+                f"{path}: could not save ({error.strerror or error}); the file was not changed"
+            ) from None
+    return directory
+
+
+def backup_path(path: str | os.PathLike[str]) -> Path:
+    """Where save() keeps the previous version: `recipients.yaml.bak` beside the file."""
+    path = Path(path)
+    return path.with_name(path.name + ".bak")
+
+
+def to_plain(recipient: Recipient) -> dict[str, Any]:
+    """The recipient as a plain dict in the YAML schema (key order as in the file)."""
+    address = recipient.address
+    return {
+        "id": recipient.id,
+        "office": recipient.office,
+        "office_local": recipient.office_local,
+        "person": recipient.person,
+        "title": recipient.title,
+        "country": recipient.country,
+        "language": recipient.language,
+        "salutation": dict(recipient.salutation),
+        "address": {
+            "lines": list(address.lines),
+            "postcode": address.postcode,
+            "city": address.city,
+            "region": address.region,
+            "country": address.country,
+        },
+        "phones": [_plain_phone(phone) for phone in recipient.phones],
+        "faxes": [_plain_phone(phone) for phone in recipient.faxes],
+        "emails": list(recipient.emails),
+        "email_note": recipient.email_note,
+        "ask": dict(recipient.ask),
+        "tags": list(recipient.tags),
+        "source": recipient.source,
+        "verified": recipient.verified,
+    }
+
+
+# --- reading and writing ---------------------------------------------------------------
+
+
+def _yaml() -> YAML:
+    """A round-trip YAML instance; settings that make load+save of the file byte-identical."""
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 4096  # never re-wrap long lines such as the asks
+    return yaml
+
+
+def _build(path: Path, data: bytes) -> Directory:
+    """Parse and validate the bytes of a directory file."""
+    name = str(path)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        problem = Problem(f"{name}:{line}", "is not UTF-8 text; save the file as UTF-8")
+        raise InvalidData([problem]) from None
+    try:
+        document = _yaml().load(text)
+    except YAMLError as error:
+        raise InvalidData([_syntax_problem(error, name)]) from None
+    recipients = parse(document, name, text=text)
+    return Directory(path, recipients, _version(data), document)
+
+
+def _syntax_problem(error: YAMLError, name: str) -> Problem:
+    """A YAML syntax error as a Problem at its line."""
+    if not isinstance(error, MarkedYAMLError):
+        return Problem(name, f"YAML error: {error}")
+    mark = error.problem_mark or error.context_mark
+    where = f"{name}:{mark.line + 1}" if mark else name
+    message = f"YAML syntax error: {error.problem}"
+    if error.context and error.context_mark:
+        message += f" ({error.context} on line {error.context_mark.line + 1})"
+    return Problem(where, message + "; check the indentation and the quotes here")
+
+
+def _dump(document: Any) -> bytes:
+    """The document as the bytes of a YAML file."""
+    buffer = io.BytesIO()
+    try:
+        _yaml().dump(document, buffer)
+    except YAMLError as error:
+        raise CampaignError(f"cannot write the directory as YAML: {error}") from None
+    return buffer.getvalue()
+
+
+def _version(data: bytes | None) -> str:
+    """The version of a file's content: its sha256, or "" for no file."""
+    return hashlib.sha256(data).hexdigest() if data is not None else ""
+
+
+def _read_if_exists(path: Path) -> bytes | None:
+    """The file's bytes, or None when there is no file."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive flock on `<name>.lock`; a crashed holder leaves no stale lock."""
+    lock_path = path.with_name(path.name + ".lock")
+    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise CampaignError(
+                        f"{path}: another save is in progress ({lock_path} is held); "
+                        "try again in a moment"
+                    ) from None
+                time.sleep(0.05)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def _write_atomically(target: Path, data: bytes, mode: int) -> None:
+    """Replace `target` with `data` via a synced temp file; on failure `target` is untouched."""
+    with tempfile.NamedTemporaryFile(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
+    ) as temp:
+        temp_path = Path(temp.name)
+        try:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+        except BaseException:
+            temp.close()
+            temp_path.unlink(missing_ok=True)
+            raise
+    try:
+        os.chmod(temp_path, mode)
+        os.replace(temp_path, target)
+    except BaseException:
+        temp_path.unlink(missing_ok=True)
+        raise
+    _fsync_folder(target.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename durable; some file systems refuse fsync on a folder, which is harmless."""
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _plain_phone(phone: Phone) -> str | dict[str, str]:
+    """A phone as written in the file: E.164, or {source: ...} when it has none."""
+    return phone.e164 or {"source": phone.source}
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+@dataclass
+class _Checker:
+    """Collects problems; reads values with their line numbers from a round-trip document."""
+
+    name: str
+    lines: list[str]
+    problems: list[Problem] = field(default_factory=list)
+
+    def report(self, line: int, path: str, message: str) -> None:
+        """Record one problem at a 1-based line (0: line unknown)."""
+        where = f"{self.name}:{line}" if line else self.name
+        self.problems.append(Problem(where=where, message=message, field=path))
+
+    def line(self, node: Any, key: Any) -> int:
+        """The 1-based line of node[key], else of the node itself, else 0."""
+        position = _position(node, key)
+        return position[0] + 1 if position else _node_line(node)
+
+    def key_line(self, node: Any, key: Any) -> int:
+        """The 1-based line of a mapping key."""
+        with contextlib.suppress(AttributeError, KeyError, TypeError):
+            position = node.lc.key(key)
+            if position:
+                return position[0] + 1
+        return self.line(node, key)
+
+    def raw(self, node: Any, key: Any) -> str:
+        """The value as written in the file, for hints; the Python value when unknown."""
+        position = _position(node, key)
+        if position and position[0] < len(self.lines):
+            written = self.lines[position[0]][position[1] :]
+            return re.split(r"\s+#|[,\]}]", written, maxsplit=1)[0].strip()
+        return str(node[key])
+
+    def source_comment(self, node: Any, index: int) -> str:
+        """The `# source: "..."` comment after a list item, if any."""
+        position = _position(node, index)
+        if position and position[0] < len(self.lines):
+            match = _SOURCE_COMMENT.search(self.lines[position[0]][position[1] :])
+            if match:
+                return match.group(1)
+        return ""
+
+    def text(self, node: Any, key: Any, path: str, *, required: bool = False) -> str:
+        """The one-line string at node[key]; "" after reporting what is wrong with it."""
+        label = path.rsplit(".", 1)[-1]
+        if isinstance(node, Mapping) and key not in node:
+            if required:
+                self.report(
+                    _node_line(node), path, f"missing required key '{key}'; add `{key}: ...`"
+                )
+            return ""
+        value = node[key]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.report(self.line(node, key), path, f"{label} is empty; fill it in")
+            return ""
+        if not isinstance(value, str):
+            self.report(self.line(node, key), path, _not_text(label, value, self.raw(node, key)))
+            return ""
+        value = value.strip()
+        bad = _control_character(value)
+        if bad is not None:
+            self.report(
+                self.line(node, key),
+                path,
+                f"{label} contains a control character (U+{ord(value[bad]):04X}) at position "
+                f"{bad + 1}; write it on one line without line breaks or control characters",
+            )
+            return ""
+        return value
+
+    def texts(self, node: Any, key: str, path: str, *, required: bool = False) -> list[str]:
+        """A list of strings at node[key]; each bad item is reported."""
+        items = node.get(key)
+        if items is None or items == []:
+            if required:
+                self.report(self.line(node, key), path, f"{key} is missing or empty; add a list")
+            return []
+        if not isinstance(items, list):
+            self.report(self.line(node, key), path, f"{key} must be a list: one '- item' per line")
+            return []
+        values = [self.text(items, i, f"{path}[{i}]", required=True) for i in range(len(items))]
+        return [value for value in values if value]
+
+    def mapping(self, node: Any, key: str, path: str, *, required: bool = True) -> Mapping | None:
+        """The mapping at node[key], or None after reporting why there is none."""
+        value = node.get(key)
+        if isinstance(value, Mapping):
+            return value
+        if key not in node:
+            if required:
+                self.report(_node_line(node), path, f"missing required key '{key}'; add it")
+        elif value is not None or required:
+            self.report(
+                self.line(node, key), path, f"{key} must be a mapping of 'name: value' lines"
+            )
+        return None
+
+    def unknown_keys(self, node: Mapping, allowed: tuple[str, ...], path: str) -> None:
+        """Report keys that are not in `allowed`: most often typos."""
+        for key in node:
+            if key in allowed:
+                continue
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            where = f"{path}.{key}" if path else str(key)
+            self.report(
+                self.key_line(node, key),
+                where,
+                f"unknown key '{key}'{hint}; allowed keys: {', '.join(allowed)}",
+            )
+
+
+def _position(node: Any, key: Any) -> tuple[int, int] | None:
+    """The 0-based (line, column) of node[key] in the file, when ruamel recorded it."""
+    with contextlib.suppress(AttributeError, KeyError, IndexError, TypeError):
+        if isinstance(node, list):
+            return node.lc.item(key)
+        return node.lc.value(key)
+    return None
+
+
+def _node_line(node: Any) -> int:
+    """The 1-based line where a mapping or list starts, or 0."""
+    line = getattr(getattr(node, "lc", None), "line", None)
+    return line + 1 if isinstance(line, int) else 0
+
+
+def _not_text(label: str, value: Any, written: str) -> str:
+    """The message for a value that YAML did not read as a string."""
+    if isinstance(value, Mapping | list):
+        kind = "a mapping" if isinstance(value, Mapping) else "a list"
+        return f"{label} is {kind}, not a line of text; write a single value"
+    if isinstance(value, bool):
+        kind = "a yes/no value"
+    elif isinstance(value, date):
+        kind = "a date"
+    elif isinstance(value, int | float):
+        kind = "a number"
+    else:
+        kind = type(value).__name__
+    return (
+        f"{label} {value} is not a string (YAML read {written} as {kind}); "
+        f'write it in quotes: "{written}"'
+    )
+
+
+def _control_character(value: str) -> int | None:
+    """The index of the first control or line-separator character, or None."""
+    for index, char in enumerate(value):
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            return index
+    return None
+
+
+def _recipients(checker: _Checker, document: Any) -> tuple[Recipient, ...]:
+    """Every valid entry of the document; problems go to the checker."""
+    if not isinstance(document, Mapping) or not isinstance(document.get("recipients"), list):
+        checker.report(
+            _node_line(document) or 1,
+            "recipients",
+            "the file must hold 'recipients:' followed by a list of offices ('- id: ...')",
+        )
+        return ()
+    checker.unknown_keys(document, ("recipients",), "")
+    entries = document["recipients"]
+    if not entries:
+        checker.report(checker.line(document, "recipients"), "recipients", "no offices; add one")
+    recipients = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, Mapping):
+            checker.report(
+                checker.line(entries, index),
+                f"recipients[{index}]",
+                "each office must be a mapping starting with '- id: ...'",
+            )
+            continue
+        recipients.append(_recipient(checker, entry, index))
+    _check_unique_ids(checker, entries, recipients)
+    return tuple(recipients)
+
+
+def _check_unique_ids(checker: _Checker, entries: list, recipients: list[Recipient]) -> None:
+    """Report every id used a second time."""
+    first_line: dict[str, int] = {}
+    for recipient in recipients:
+        if not recipient.id:
+            continue
+        if recipient.id in first_line:
+            checker.report(
+                recipient.line,
+                f"{recipient.id}.id",
+                f"duplicate id '{recipient.id}' (first used on line {first_line[recipient.id]}); "
+                "give each office its own id",
+            )
+        else:
+            first_line[recipient.id] = recipient.line
+
+
+def _recipient(checker: _Checker, entry: Mapping, index: int) -> Recipient:
+    """One entry as a Recipient; fields with problems are left empty."""
+    raw_id = entry.get("id")
+    label = raw_id if isinstance(raw_id, str) and SLUG.match(raw_id) else f"recipients[{index}]"
+    checker.unknown_keys(entry, ENTRY_KEYS, label)
+    entry_id = checker.text(entry, "id", f"{label}.id", required=True)
+    if entry_id and not SLUG.match(entry_id):
+        checker.report(
+            checker.line(entry, "id"),
+            f"{label}.id",
+            f"id '{entry_id}' is not a slug; use lowercase letters, digits and single hyphens, "
+            "e.g. it-interior",
+        )
+        entry_id = ""
+    country = _country(checker, entry, f"{label}.country")
+    language = _language(checker, entry, f"{label}.language")
+    required_languages = ("en", language) if language else ("en",)
+    return Recipient(
+        id=entry_id,
+        office=checker.text(entry, "office", f"{label}.office", required=True),
+        office_local=checker.text(entry, "office_local", f"{label}.office_local"),
+        person=checker.text(entry, "person", f"{label}.person"),
+        title=checker.text(entry, "title", f"{label}.title"),
+        country=country,
+        language=language,
+        address=_address(checker, entry, f"{label}.address"),
+        salutation=_localized(checker, entry, "salutation", label, required_languages),
+        ask=_localized(checker, entry, "ask", label, required_languages),
+        phones=_phones(checker, entry, "phones", label, country),
+        faxes=_phones(checker, entry, "faxes", label, country),
+        emails=_emails(checker, entry, label),
+        email_note=_email_note(checker, entry, label),
+        tags=tuple(checker.texts(entry, "tags", f"{label}.tags")),
+        source=checker.text(entry, "source", f"{label}.source"),
+        verified=_verified(checker, entry, f"{label}.verified"),
+        line=_node_line(entry),
+    )
+
+
+def _country(checker: _Checker, node: Mapping, path: str) -> str:
+    """An ISO 3166-1 alpha-2 code at node['country'], or ""."""
+    code = checker.text(node, "country", path, required=True)
+    if not code or code in COUNTRIES:
+        return code
+    fix = (
+        f'write it in capitals: "{code.upper()}"'
+        if code.upper() in COUNTRIES
+        else "use the two-letter code, e.g. IT for Italy, KZ for Kazakhstan"
+    )
+    checker.report(
+        checker.line(node, "country"), path, f"'{code}' is not an ISO 3166-1 country code; {fix}"
+    )
+    return ""
+
+
+def _language(checker: _Checker, node: Mapping, path: str) -> str:
+    """A letter language at node['language'], or ""."""
+    language = checker.text(node, "language", path, required=True)
+    if not language or language in LANGUAGES:
+        return language
+    checker.report(
+        checker.line(node, "language"),
+        path,
+        f"language '{language}' has no letters; use one of {', '.join(LANGUAGES)}",
+    )
+    return ""
+
+
+def _localized(
+    checker: _Checker, entry: Mapping, key: str, label: str, required: tuple[str, ...]
+) -> dict[str, str]:
+    """A per-language mapping (salutation, ask) with the required languages present."""
+    path = f"{label}.{key}"
+    node = checker.mapping(entry, key, path)
+    if node is None:
+        return {}
+    checker.unknown_keys(node, LANGUAGES, path)
+    texts = {
+        language: checker.text(node, language, f"{path}.{language}", required=True)
+        for language in LANGUAGES
+        if language in node or language in required
+    }
+    return {language: text for language, text in texts.items() if text}
+
+
+def _address(checker: _Checker, entry: Mapping, path: str) -> Address:
+    """The structured postal address."""
+    node = checker.mapping(entry, "address", path)
+    if node is None:
+        return Address(lines=(), city="", country="")
+    checker.unknown_keys(node, ADDRESS_KEYS, path)
+    return Address(
+        lines=tuple(checker.texts(node, "lines", f"{path}.lines", required=True)),
+        city=checker.text(node, "city", f"{path}.city", required=True),
+        country=_country(checker, node, f"{path}.country"),
+        postcode=checker.text(node, "postcode", f"{path}.postcode"),
+        region=checker.text(node, "region", f"{path}.region"),
+    )
+
+
+def _phones(
+    checker: _Checker, entry: Mapping, key: str, label: str, region: str
+) -> tuple[Phone, ...]:
+    """Phones or faxes: E.164 strings, or {source: ...} kept as written; duplicates reported."""
+    items = entry.get(key)
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        checker.report(checker.line(entry, key), f"{label}.{key}", f"{key} must be a list")
+        return ()
+    phones: list[Phone] = []
+    seen: dict[str, int] = {}
+    for index in range(len(items)):
+        path = f"{label}.{key}[{index}]"
+        phone = _phone(checker, items, index, path, region)
+        if phone is None:
+            continue
+        number = phone.e164 or phone.source
+        if number in seen:
+            checker.report(
+                checker.line(items, index),
+                path,
+                f"{number} is already listed as {key}[{seen[number]}]; remove this one",
+            )
+            continue
+        seen[number] = index
+        phones.append(phone)
+    return tuple(phones)
+
+
+def _phone(checker: _Checker, items: list, index: int, path: str, region: str) -> Phone | None:
+    """One phone item, normalised with phonenumbers; None after reporting a problem."""
+    item = items[index]
+    if isinstance(item, Mapping):
+        checker.unknown_keys(item, ("source",), path)
+        written = checker.text(item, "source", f"{path}.source", required=True)
+        return Phone(source=written, display=written) if written else None
+    written = checker.text(items, index, path, required=True)
+    if not written:
+        return None
+    keep = f'or keep it as written with {{source: "{written}"}}'
+    try:
+        number = phonenumbers.parse(written, region or None)
+    except phonenumbers.NumberParseException as error:
+        checker.report(
+            checker.line(items, index),
+            path,
+            f'"{written}" is not a phone number ({error}); '
+            f"write it as +<country code> <number>, {keep}",
+        )
+        return None
+    if not phonenumbers.is_valid_number(number):
+        checker.report(
+            checker.line(items, index),
+            path,
+            f'"{written}" is not a valid phone number{f" in {region}" if region else ""}; '
+            f"check the digits and the country code, {keep}",
+        )
+        return None
+    return Phone(
+        source=checker.source_comment(items, index) or written,
+        e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
+        display=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
+    )
+
+
+def _emails(checker: _Checker, entry: Mapping, label: str) -> tuple[str, ...]:
+    """The e-mail addresses, validated without DNS and normalised."""
+    path = f"{label}.emails"
+    items = entry.get("emails")
+    if items is None:
+        return ()
+    if not isinstance(items, list):
+        checker.report(checker.line(entry, "emails"), path, "emails must be a list")
+        return ()
+    emails = []
+    for index in range(len(items)):
+        address = checker.text(items, index, f"{path}[{index}]", required=True)
+        if not address:
+            continue
+        try:
+            emails.append(validate_email(address, check_deliverability=False).normalized)
+        except EmailNotValidError as error:
+            checker.report(
+                checker.line(items, index),
+                f"{path}[{index}]",
+                f'"{address}" is not a valid e-mail address ({error}); correct it, or remove it '
+                "and say in email_note how to reach the office",
+            )
+    return tuple(emails)
+
+
+def _email_note(checker: _Checker, entry: Mapping, label: str) -> str:
+    """The note on the e-mails; required when no e-mail address is listed."""
+    note = checker.text(entry, "email_note", f"{label}.email_note")
+    written = entry.get("email_note")
+    unwritten = written is None or (isinstance(written, str) and not written.strip())
+    if unwritten and not entry.get("emails"):
+        checker.report(
+            checker.line(entry, "emails"),
+            f"{label}.email_note",
+            "no e-mail address is listed, so email_note must say why, e.g. "
+            '"The source lists no e-mail for this office."',
+        )
+    return note
+
+
+def _verified(checker: _Checker, entry: Mapping, path: str) -> str:
+    """The date the entry was last checked, as an ISO string; a YAML date is fine."""
+    value = entry.get("verified")
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    written = checker.text(entry, "verified", path)
+    if not written:
+        return ""
+    try:
+        return date.fromisoformat(written).isoformat()
+    except ValueError:
+        checker.report(
+            checker.line(entry, "verified"),
+            path,
+            f'verified "{written}" is not a date; write it as "YYYY-MM-DD"',
+        )
+        return ""
