@@ -41,7 +41,9 @@ def check_campaign(recipients_path: Path, templates_dir: Path) -> tuple[list[Pro
             if letter is not None:
                 letters.append(letter)
     problems.extend(_draft_problems(letters, recipients_path))
-    _collect(problems, lambda: pdf.render(letters, templates_dir=templates_dir), templates_dir)
+    for language in LANGUAGES:  # one document per language: a PDF holds one letter an office
+        same_language = [letter for letter in letters if letter.language == language]
+        _collect(problems, lambda ls=same_language: pdf.render(ls, templates_dir=templates_dir))
     summary = (
         f"ok: {len(offices)} offices, {len(LANGUAGES)} languages, "
         f"{len(letters)} letters rendered as text, PDF and e-mail drafts"

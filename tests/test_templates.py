@@ -31,7 +31,7 @@ def office():
             "it": "Egregio Signor Ministro",
             "ru": "Уважаемый министр",
         },
-        ask={"en": "open an inquiry.", "it": "aprire un'indagine.", "ru": "начать расследование."},
+        ask={"en": "open an inquiry", "it": "aprire un'indagine", "ru": "начать расследование"},
     )
 
 
