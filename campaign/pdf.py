@@ -1,0 +1,248 @@
+"""The print-ready PDF: many letters laid out as ONE WeasyPrint document, then split if wanted.
+
+Safe by default: user text is escaped by the template, and WeasyPrint may fetch nothing but
+`data:` URLs and files inside the package's own static folder. One FontConfiguration serves
+the whole process (a new one per render leaks memory). Parallelism is processes, not threads.
+"""
+
+from __future__ import annotations
+
+import copy
+import mimetypes
+import threading
+import traceback
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import jinja2
+from markupsafe import Markup
+from weasyprint import HTML
+from weasyprint.document import Document
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+from campaign import addresses, templates
+from campaign.errors import CampaignError, RenderError, TemplateError
+from campaign.models import Letter
+
+PAPERS = ("a4", "letter")
+PDF_VARIANT = "pdf/ua-1"  # tagged and accessible; needs <title> and <html lang>
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+TEMPLATE = "print.html"
+STYLESHEET = "print.css"
+
+_font_config: FontConfiguration | None = None
+_font_config_lock = threading.Lock()
+
+
+def font_configuration() -> FontConfiguration:
+    """The process's one FontConfiguration, created on first use."""
+    global _font_config
+    with _font_config_lock:
+        if _font_config is None:
+            _font_config = FontConfiguration()
+        return _font_config
+
+
+class FetchRefused(ValueError):
+    """WeasyPrint asked for a URL that is neither data: nor a file of the static folder."""
+
+
+class StaticFetcher(URLFetcher):
+    """A URL fetcher for `data:` URLs and files inside one folder; it refuses anything else."""
+
+    def __init__(self, static_dir: Path = STATIC_DIR) -> None:
+        super().__init__(allowed_protocols=("data",), allow_redirects=False)
+        self.static_dir = static_dir.resolve()
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        """The resource at `url`, or FetchRefused (WeasyPrint then logs and skips it)."""
+        scheme = url.partition(":")[0].lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            path = static_file(url, self.static_dir)
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(
+                path.as_uri(), path.read_bytes(), {"Content-Type": content_type}
+            )
+        raise FetchRefused(f"refused {scheme}: URL; only data: and static files may be used")
+
+
+def static_file(url: str, static_dir: Path) -> Path:
+    """The file a file: URL names, if it lies inside `static_dir` once links are resolved."""
+    parts = urlsplit(url)
+    if parts.netloc not in ("", "localhost"):
+        raise FetchRefused(f"refused {url}: not a local file")
+    path = Path(url2pathname(unquote(parts.path))).resolve()  # follows symlinks and ..
+    if not path.is_relative_to(static_dir.resolve()) or not path.is_file():
+        raise FetchRefused(f"refused {url}: only files inside {static_dir} may be used")
+    return path
+
+
+def template_line(error: jinja2.TemplateError) -> int | str:
+    """The line of print.html where `error` happened, from Jinja's rewritten traceback."""
+    frames = traceback.extract_tb(error.__traceback__)
+    lines = [frame.lineno for frame in frames if frame.filename.endswith(TEMPLATE)]
+    return getattr(error, "lineno", None) or (lines[-1] if lines else "?")
+
+
+def check_paper(paper: str) -> str:
+    """`paper` if it is one of PAPERS, else a CampaignError naming the valid ones."""
+    if paper not in PAPERS:
+        raise CampaignError(f'unknown paper "{paper}"; use one of {", ".join(PAPERS)}')
+    return paper
+
+
+def html(
+    letters: Sequence[Letter], *, paper: str = "a4", templates_dir: Path, title: str | None = None
+) -> str:
+    """The HTML of the letters: one document, one section per letter, from print.html."""
+    check_paper(paper)
+    check_letters(letters)
+    context = {
+        "lang": letters[0].language,
+        "title": document_title(letters, title),
+        "authors": list(dict.fromkeys(letter.sender.name for letter in letters)),
+        "paper": paper,
+        "css": stylesheet(Path(templates_dir)),
+        "letters": [letter_context(letter) for letter in letters],
+    }
+    try:
+        return _environment(Path(templates_dir)).get_template(TEMPLATE).render(context)
+    except jinja2.TemplateNotFound:
+        raise TemplateError(f"{templates_dir}/{TEMPLATE}", "missing; restore it") from None
+    except jinja2.TemplateError as error:
+        raise TemplateError(f"{TEMPLATE}:{template_line(error)}", str(error.message)) from None
+
+
+def render(
+    letters: Sequence[Letter], *, paper: str = "a4", templates_dir: Path, title: str | None = None
+) -> bytes:
+    """ONE tagged PDF holding all the letters."""
+    document = layout(letters, paper=paper, templates_dir=templates_dir, title=title)
+    return write(document)
+
+
+def render_split(
+    letters: Sequence[Letter], *, paper: str = "a4", templates_dir: Path, title: str | None = None
+) -> tuple[bytes, dict[str, bytes]]:
+    """The combined PDF and one PDF per office id, all from a single layout."""
+    document = layout(letters, paper=paper, templates_dir=templates_dir, title=title)
+    pages = pages_by_letter(document, [letter.recipient.id for letter in letters])
+    singles = {
+        letter.recipient.id: write(one_letter(document, pages[letter.recipient.id], letter))
+        for letter in letters
+    }
+    return write(document), singles
+
+
+def layout(
+    letters: Sequence[Letter], *, paper: str, templates_dir: Path, title: str | None
+) -> Document:
+    """Lay the letters out once, as one WeasyPrint document."""
+    source = html(letters, paper=paper, templates_dir=templates_dir, title=title)
+    try:
+        page = HTML(string=source, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticFetcher())
+        return page.render(font_config=font_configuration(), pdf_variant=PDF_VARIANT)
+    except Exception as error:
+        raise RenderError(
+            f"{TEMPLATE}: WeasyPrint could not lay out the letters: {error}"
+        ) from None
+
+
+def write(document: Document) -> bytes:
+    """The PDF bytes of a laid-out document."""
+    try:
+        return document.write_pdf(pdf_variant=PDF_VARIANT)
+    except Exception as error:
+        raise RenderError(f"WeasyPrint could not write the PDF: {error}") from None
+
+
+def pages_by_letter(document: Document, ids: Sequence[str]) -> dict[str, list]:
+    """Each letter's pages, found by the anchor "letter-<id>" of its section."""
+    anchors = {f"letter-{letter_id}": letter_id for letter_id in ids}
+    pages: dict[str, list] = {letter_id: [] for letter_id in ids}
+    current = None
+    for page in document.pages:
+        # A section's id is an anchor on each page it covers; take the first found.
+        current = next((anchors[name] for name in page.anchors if name in anchors), current)
+        if current is None:
+            raise RenderError("the first page belongs to no letter; print.html changed?")
+        pages[current].append(page)
+    return pages
+
+
+def one_letter(document: Document, pages: list, letter: Letter) -> Document:
+    """A document of one letter's pages, titled and tagged with that letter's language."""
+    single = document.copy(pages)
+    single.metadata = copy.copy(document.metadata)
+    single.metadata.title = letter.subject
+    single.metadata.lang = letter.language
+    single.metadata.authors = [letter.sender.name]
+    return single
+
+
+def check_letters(letters: Sequence[Letter]) -> None:
+    """A CampaignError when there is no letter, or two for the same office."""
+    if not letters:
+        raise CampaignError("no letters to print; choose at least one office")
+    ids = [letter.recipient.id for letter in letters]
+    if len(set(ids)) != len(ids):
+        twice = sorted({letter_id for letter_id in ids if ids.count(letter_id) > 1})
+        raise CampaignError(f"two letters to the same office ({', '.join(twice)}); keep one each")
+
+
+def document_title(letters: Sequence[Letter], title: str | None) -> str:
+    """The PDF title: the one given, else the subject of a single letter."""
+    if title:
+        return title
+    if len(letters) == 1:
+        return letters[0].subject
+    return f"{len(letters)} letters: {letters[0].subject}"
+
+
+def letter_context(letter: Letter) -> dict[str, object]:
+    """What print.html gets for one letter: plain strings and lists only."""
+    sender, language = letter.sender, letter.language
+    signature = list(letter.signature) or [sender.name]
+    recipient_lines = addresses.recipient_lines(
+        letter.recipient, language, from_country=sender.country
+    )
+    return {
+        "id": letter.recipient.id,
+        "language": language,
+        "subject": letter.subject,
+        "place_date": letter.place_date,
+        "salutation": letter.salutation,
+        "paragraphs": letter.paragraphs,
+        "closing": letter.closing,
+        "signature_name": signature[0],
+        "signature_lines": signature[1:],
+        "recipient_lines": recipient_lines,
+        "sender_lines": addresses.sender_lines(sender, language),
+        "sender_email": sender.email,
+        "return_line": addresses.return_line(sender, language),
+    }
+
+
+def stylesheet(templates_dir: Path) -> Markup:
+    """print.css, to be inlined verbatim in a <style> element of print.html."""
+    try:
+        css = (templates_dir / STYLESHEET).read_text(encoding="utf-8")
+    except OSError as error:
+        raise TemplateError(
+            f"{templates_dir}/{STYLESHEET}", f"{error.strerror}; restore it"
+        ) from None
+    if "</" in css:
+        raise TemplateError(STYLESHEET, "must not contain '</' (it would end the <style>)")
+    return Markup(css)  # noqa: S704 - organiser-written CSS, checked above; never user text
+
+
+@cache
+def _environment(templates_dir: Path) -> jinja2.Environment:
+    """The sandboxed, autoescaping environment for print.html (reloads when it changes)."""
+    return templates.environment(templates_dir, autoescape=True)
