@@ -2,17 +2,107 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import functools
+import os
+
+from flask import Flask, request
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from campaign.senders import LIMITS
+from campaign.web import config, error_pages, forms, guards, i18n
+from campaign.web.resources import Resources
+
+csrf = CSRFProtect()
+babel = Babel()
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the Flask app (the application factory)."""
-    app = Flask(__name__, instance_relative_config=True)
-    if test_config:
-        app.config.update(test_config)
+    instance = config.instance_path(test_config)
+    app = Flask(__name__, instance_path=str(instance), instance_relative_config=True)
+    configure(app, test_config)
+    i18n.compile_translations()
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    app.extensions["campaign.resources"] = Resources(
+        app.config["RECIPIENTS"], app.config["TEMPLATES"]
+    )
+    app.extensions["campaign.guards"] = make_guards(app)
+    if app.config["TRUSTED_PROXIES"]:
+        count = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
+    install_hooks(app)
+    error_pages.register(app)
+    app.log_exception = functools.partial(error_pages.log_exception_without_message, app)  # type: ignore[method-assign]
+
+    from campaign.web import public
+
+    app.register_blueprint(public.bp)
 
     @app.get("/healthz")
     def healthz():
         return {"status": "ok"}
 
     return app
+
+
+def configure(app: Flask, test_config: dict | None) -> None:
+    """Defaults, then instance/config.py, then the environment, then the test config."""
+    app.config.from_mapping(config.DEFAULTS)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.update(config.from_environment())
+    app.config.update(test_config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = config.secret_key(config.Path(app.instance_path))
+    if not app.config.get("COUNTS_DB"):
+        app.config["COUNTS_DB"] = os.path.join(app.instance_path, "counts.sqlite3")
+
+
+def make_guards(app: Flask) -> guards.Guards:
+    """The rate limiters and the PDF render bound of this process."""
+    settings = app.config
+    return guards.Guards(
+        limiter=guards.RateLimiter(settings["RATE_LIMIT"], settings["RATE_WINDOW_S"]),
+        sent_limiter=guards.RateLimiter(settings["SENT_RATE_LIMIT"], settings["RATE_WINDOW_S"]),
+        renders=guards.RenderSlots(
+            settings["PDF_RENDERS_PER_PROCESS"],
+            settings["PDF_RENDER_WAIT_S"],
+            settings["RETRY_AFTER_S"],
+        ),
+    )
+
+
+def install_hooks(app: Flask) -> None:
+    """Cross-site POSTs refused, the language cookie, the security headers, template helpers."""
+
+    @app.before_request
+    def refuse_cross_site_posts():
+        # Browsers say where a request comes from; a form posted from another site is refused
+        # even before the CSRF token is checked.
+        if request.method == "POST" and request.headers.get("Sec-Fetch-Site") == "cross-site":
+            raise CSRFError("cross-site request")
+
+    @app.after_request
+    def remember_language(response):
+        chosen = i18n.requested_language()
+        if chosen:
+            response.set_cookie(
+                app.config["LANG_COOKIE"],
+                chosen,
+                max_age=365 * 24 * 3600,
+                samesite="Lax",
+                httponly=True,
+                secure=app.config["SESSION_COOKIE_SECURE"],
+            )
+        return guards.add_security_headers(response)
+
+    app.jinja_env.globals.update(
+        ui_language=i18n.ui_language,
+        long_date=i18n.long_date,
+        language_names=i18n.LANGUAGE_NAMES,
+        language_label=forms.language_name,
+        channel_label=forms.channel_label,
+        limits=LIMITS,
+    )

@@ -1,0 +1,137 @@
+"""Anonymous counts of letters sent: (office, channel, day) -> n, in one SQLite file.
+
+Nothing about the supporter is ever stored: no name, address, e-mail, note or IP address.
+Several processes may write at once (gunicorn workers): WAL mode, a busy timeout, and one
+UPSERT per increment keep every count exact.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import re
+import sqlite3
+from collections.abc import Collection, Iterable, Iterator
+
+from campaign.errors import CampaignError
+
+CHANNELS = ("post", "email", "phone", "fax")
+BUSY_TIMEOUT_S = 5.0
+_OFFICE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS counts (
+    office  TEXT    NOT NULL,
+    channel TEXT    NOT NULL,
+    day     TEXT    NOT NULL,
+    n       INTEGER NOT NULL,
+    PRIMARY KEY (office, channel, day)
+)
+"""
+_INCREMENT = """
+INSERT INTO counts (office, channel, day, n) VALUES (?, ?, ?, 1)
+ON CONFLICT (office, channel, day) DO UPDATE SET n = n + 1
+"""
+
+
+@contextlib.contextmanager
+def _connection(db_path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
+    """An open connection with the table in place, committed and closed on exit."""
+    try:
+        connection = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as error:
+        raise CampaignError(f"{db_path}: cannot open the counts database ({error})") from None
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute(_SCHEMA)
+        with connection:  # one transaction: committed, or rolled back on an error
+            yield connection
+    except sqlite3.Error as error:
+        raise CampaignError(f"{db_path}: the counts database failed ({error})") from None
+    finally:
+        connection.close()
+
+
+def check_office(office: str, known_offices: Collection[str] | None = None) -> str:
+    """`office` if it is a well-formed office id (and a known one, when they are given)."""
+    if not isinstance(office, str) or not _OFFICE_ID.match(office) or len(office) > 100:
+        raise CampaignError(f"{office!r} is not an office id; ids look like it-interior")
+    if known_offices is not None and office not in known_offices:
+        raise CampaignError(f"unknown office id {office!r}; known ids: {', '.join(known_offices)}")
+    return office
+
+
+def check_channel(channel: str) -> str:
+    """`channel` if it is one of CHANNELS."""
+    if channel not in CHANNELS:
+        raise CampaignError(f"unknown channel {channel!r}; use one of {', '.join(CHANNELS)}")
+    return channel
+
+
+def check_day(day: str | None) -> str:
+    """`day` as an ISO date, or today's date (UTC) when None."""
+    if day is None:
+        return dt.datetime.now(dt.UTC).date().isoformat()
+    try:
+        return dt.date.fromisoformat(day).isoformat()
+    except (TypeError, ValueError):
+        raise CampaignError(f"{day!r} is not a day; write YYYY-MM-DD") from None
+
+
+def record(
+    db_path: str | os.PathLike[str],
+    office: str,
+    channel: str,
+    day: str | None = None,
+    known_offices: Collection[str] | None = None,
+) -> None:
+    """Count one letter sent to `office` by `channel` on `day` (default: today, UTC)."""
+    record_many(db_path, [(office, channel)], day, known_offices)
+
+
+def record_many(
+    db_path: str | os.PathLike[str],
+    sent: Iterable[tuple[str, str]],
+    day: str | None = None,
+    known_offices: Collection[str] | None = None,
+) -> int:
+    """Count each (office, channel) once, in one transaction; return how many were counted."""
+    day = check_day(day)
+    rows = [
+        (check_office(office, known_offices), check_channel(channel), day)
+        for office, channel in dict.fromkeys(sent)
+    ]
+    with _connection(db_path) as connection:
+        connection.executemany(_INCREMENT, rows)
+    return len(rows)
+
+
+def total(db_path: str | os.PathLike[str]) -> int:
+    """All letters counted, every office, channel and day."""
+    with _connection(db_path) as connection:
+        return connection.execute("SELECT COALESCE(SUM(n), 0) FROM counts").fetchone()[0]
+
+
+def _grouped(db_path: str | os.PathLike[str], column: str) -> dict[str, int]:
+    """Sum of n per value of `column` (one of the table's key columns), ordered by it."""
+    if column not in ("office", "channel", "day"):
+        raise ValueError(column)
+    query = f"SELECT {column}, SUM(n) FROM counts GROUP BY {column} ORDER BY {column}"  # noqa: S608
+    with _connection(db_path) as connection:
+        return dict(connection.execute(query).fetchall())
+
+
+def by_office(db_path: str | os.PathLike[str]) -> dict[str, int]:
+    """Letters counted per office id."""
+    return _grouped(db_path, "office")
+
+
+def by_channel(db_path: str | os.PathLike[str]) -> dict[str, int]:
+    """Letters counted per channel."""
+    return _grouped(db_path, "channel")
+
+
+def by_day(db_path: str | os.PathLike[str]) -> dict[str, int]:
+    """Letters counted per day, oldest first."""
+    return _grouped(db_path, "day")

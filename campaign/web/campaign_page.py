@@ -1,0 +1,80 @@
+"""What the campaign page shows, in the interface language: read from campaign.yaml only."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass
+
+from campaign.models import Campaign, Recipient, localized, split_paragraphs
+from campaign.web.resources import Loaded
+
+
+@dataclass(frozen=True)
+class Office:
+    """One office as the campaign page lists it."""
+
+    id: str
+    name: str
+    other_name: str  # the office's name in its own language (or in English), when it differs
+    country: str
+    ask: str
+    recipient: Recipient
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    """The campaign's texts in one language, ready for the template."""
+
+    title: str
+    summary: str
+    background: list[str]
+    chronology: list[dict]
+    quotes: list[dict]
+    offices: list[Office]
+    sources: dict[str, str]
+    organiser: str
+    deadline: str
+    closed: bool
+
+
+def campaign_is_closed(campaign: Campaign, today: dt.date | None = None) -> bool:
+    """Closed by hand (`open: false`) or because its deadline has passed."""
+    if not campaign.is_open:
+        return True
+    if not campaign.deadline:
+        return False
+    return (today or dt.date.today()) > dt.date.fromisoformat(campaign.deadline)
+
+
+def campaign_view(loaded: Loaded, language: str) -> CampaignView:
+    """The campaign page's content in `language`, English where a text is missing."""
+    campaign = loaded.templates.campaign
+    return CampaignView(
+        title=localized(campaign.title, language),
+        summary=localized(campaign.summary, language),
+        background=split_paragraphs(localized(campaign.background, language)),
+        chronology=[
+            {"date": event.date, "text": localized(event.text, language), "source": event.source}
+            for event in campaign.chronology
+        ],
+        quotes=[asdict(quote) for quote in campaign.quotes],
+        offices=[office(recipient, language) for recipient in loaded.directory.recipients],
+        sources=dict(campaign.sources),
+        organiser=campaign.organiser,
+        deadline=campaign.deadline,
+        closed=campaign_is_closed(campaign),
+    )
+
+
+def office(recipient: Recipient, language: str) -> Office:
+    """The office named as people of `language` best know it, and what it is asked."""
+    local = recipient.office_local
+    own_language = language == recipient.language and local
+    return Office(
+        id=recipient.id,
+        name=local if own_language else recipient.office,
+        other_name=recipient.office if own_language else (local or ""),
+        country=recipient.country,
+        ask=localized(recipient.ask, language),
+        recipient=recipient,
+    )

@@ -1,0 +1,96 @@
+"""Configuration: defaults, the instance folder, paths from the environment, the secret key."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import tempfile
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the parent of the campaign package
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
+
+DEFAULTS = {
+    "RECIPIENTS": str(PROJECT_ROOT / "recipients.yaml"),
+    "TEMPLATES": str(PROJECT_ROOT / "letter_templates"),
+    "COUNTS_DB": None,  # default: <instance>/counts.sqlite3
+    "MAX_CONTENT_LENGTH": 64 * 1024,
+    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    "SUBJECT_LIMIT": 200,
+    "BODY_LIMIT": 10_000,
+    "PDF_RENDERS_PER_PROCESS": 2,  # concurrent WeasyPrint renders; more wait for nobody: 503
+    "PDF_RENDER_WAIT_S": 0.25,
+    "RETRY_AFTER_S": 10,
+    "RATE_LIMIT": 20,  # PDF and .eml generations per client and window, per process
+    "RATE_WINDOW_S": 60,
+    "SENT_RATE_LIMIT": 10,  # "I sent it" reports per client and window, per process
+    "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For may be believed
+    "LANGUAGES": ("en", "it", "ru"),
+    "BABEL_DEFAULT_LOCALE": "en",
+    "LANG_COOKIE": "lang",
+    # The CSRF token lives as long as the browser session: a supporter who spends an hour on
+    # the preview must not lose their edits to an expired token.
+    "WTF_CSRF_TIME_LIMIT": None,
+    # Flask-WTF's strict mode demands a Referer on HTTPS, which Referrer-Policy: no-referrer
+    # never sends; the token plus SameSite cookies and a Sec-Fetch-Site check do the job.
+    "WTF_CSRF_SSL_STRICT": False,
+    "WTF_I18N_ENABLED": False,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,  # set CAMPAIGN_SECURE_COOKIES=1 behind HTTPS
+}
+
+# Environment variable -> config key; a value from the environment wins over the defaults.
+ENVIRONMENT = {
+    "CAMPAIGN_RECIPIENTS": "RECIPIENTS",
+    "CAMPAIGN_TEMPLATES": "TEMPLATES",
+    "CAMPAIGN_SECRET_KEY": "SECRET_KEY",
+    "CAMPAIGN_COUNTS_DB": "COUNTS_DB",
+}
+
+
+def instance_path(test_config: dict | None) -> Path:
+    """The instance folder: from the test config, $CAMPAIGN_INSTANCE, or instance/ at the root."""
+    chosen = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("CAMPAIGN_INSTANCE")
+    path = Path(chosen) if chosen else PROJECT_ROOT / "instance"
+    path.mkdir(parents=True, exist_ok=True)
+    return path.resolve()
+
+
+def from_environment() -> dict:
+    """The config values set in the environment."""
+    values = {key: os.environ[name] for name, key in ENVIRONMENT.items() if os.environ.get(name)}
+    if os.environ.get("CAMPAIGN_SECURE_COOKIES") == "1":
+        values["SESSION_COOKIE_SECURE"] = True
+    return values
+
+
+def secret_key(instance: Path) -> str:
+    """The key in <instance>/secret_key, created once (0600) and shared by every worker."""
+    path = instance / SECRET_KEY_FILE
+    with contextlib.suppress(FileNotFoundError):
+        return _read_key(path)
+    # Write a complete file under a temporary name, then link it into place: the link either
+    # creates the file with its whole content or fails because another worker got there first.
+    fd, temporary = tempfile.mkstemp(prefix=".secret_key.", dir=instance)
+    try:
+        with os.fdopen(fd, "w") as file:  # mkstemp creates it 0600
+            file.write(secrets.token_hex(32))
+            file.flush()
+            os.fsync(file.fileno())
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+    return _read_key(path)
+
+
+def _read_key(path: Path) -> str:
+    """The key in `path`; an empty or short file is an error, not a weak key."""
+    key = path.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise RuntimeError(
+            f"{path}: the secret key is too short; delete the file to make a new one"
+        )
+    return key

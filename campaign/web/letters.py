@@ -1,0 +1,129 @@
+"""From a posted form to Letters and preview cards: only calls into the core, no new rules."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from flask import current_app
+from werkzeug.datastructures import MultiDict
+
+from campaign import drafts
+from campaign.addresses import recipient_lines
+from campaign.errors import InvalidData, Problem
+from campaign.models import LANGUAGES, Letter, Phone, Recipient, Sender
+from campaign.senders import make_sender, multi_line, one_line
+from campaign.templates import render_call_script, render_letter
+from campaign.web.forms import AUTO, WriteForm
+from campaign.web.resources import Loaded
+
+
+@dataclass(frozen=True)
+class Request:
+    """A valid request for letters: who, to whom, in which language."""
+
+    sender: Sender
+    offices: list[Recipient]
+    language: str  # "auto" or one of LANGUAGES
+
+
+@dataclass(frozen=True)
+class Card:
+    """Everything the preview shows for one office."""
+
+    letter: Letter
+    address: list[str]
+    translation: Letter | None  # the letter in the interface language, when it differs
+    mailto: drafts.Mailto
+    webmail: dict[str, str]
+    copy: dict[str, str]
+    call_script: str
+    phones: tuple[Phone, ...]
+    faxes: tuple[Phone, ...]
+    channels: tuple[str, ...]  # for "I sent it"
+
+    @property
+    def id(self) -> str:
+        """The office id."""
+        return self.letter.recipient.id
+
+
+def read_request(form: WriteForm, loaded: Loaded) -> Request:
+    """The sender, the offices and the language of a posted form; InvalidData per field."""
+    problems: list[Problem] = []
+    try:
+        sender = make_sender(**form.sender_values())
+    except InvalidData as error:
+        problems.extend(error.problems)
+        sender = None
+    known = {office.id: office for office in loaded.directory.recipients}
+    chosen = [office_id for office_id in form.offices.data or [] if office_id in known]
+    if not chosen or len(chosen) != len(form.offices.data or []):
+        problems.append(Problem("offices", "choose at least one office from the list"))
+    if form.language.data not in (AUTO, *LANGUAGES):
+        problems.append(Problem("language", "choose auto or one of the letter languages"))
+    if problems:
+        raise InvalidData(problems)
+    return Request(
+        sender, [known[office_id] for office_id in dict.fromkeys(chosen)], form.language.data
+    )
+
+
+def render_letters(loaded: Loaded, wanted: Request) -> list[Letter]:
+    """One letter per chosen office, as the templates write it."""
+    return [
+        render_letter(loaded.templates, office, wanted.sender, wanted.language)
+        for office in wanted.offices
+    ]
+
+
+def apply_edits(letters: list[Letter], posted: MultiDict) -> list[Letter]:
+    """The letters with the subjects and bodies edited in the preview; InvalidData per field."""
+    subject_limit = current_app.config["SUBJECT_LIMIT"]
+    body_limit = current_app.config["BODY_LIMIT"]
+    edited, problems = [], []
+    for letter in letters:
+        subject_field, body_field = field_names(letter.recipient.id)
+        subject = one_line(posted.get(subject_field, letter.subject))
+        body = multi_line(posted.get(body_field, letter.body))
+        if not subject or len(subject) > subject_limit:
+            problems.append(Problem(subject_field, f"1 to {subject_limit} characters"))
+        if not body or len(body) > body_limit:
+            problems.append(Problem(body_field, f"1 to {body_limit} characters"))
+        edited.append(dataclasses.replace(letter, subject=subject, body=body + "\n"))
+    if problems:
+        raise InvalidData(problems)
+    return edited
+
+
+def field_names(office_id: str) -> tuple[str, str]:
+    """The names of the subject and body fields of an office's card."""
+    return f"subject-{office_id}", f"body-{office_id}"
+
+
+def card(loaded: Loaded, letter: Letter, ui_language: str) -> Card:
+    """The preview card of one letter: address, translation, drafts, call script."""
+    office, sender = letter.recipient, letter.sender
+    translation = None
+    if letter.language != ui_language:
+        translation = render_letter(loaded.templates, office, sender, ui_language)
+    return Card(
+        letter=letter,
+        address=recipient_lines(office, letter.language, from_country=sender.country),
+        translation=translation,
+        mailto=drafts.mailto(letter),
+        webmail=drafts.webmail_links(letter),
+        copy=drafts.plain_copy(letter),
+        call_script=render_call_script(loaded.templates, office, sender, ui_language)
+        if office.phones
+        else "",
+        phones=office.phones,
+        faxes=office.faxes,
+        channels=channels(office),
+    )
+
+
+def channels(office: Recipient) -> tuple[str, ...]:
+    """The ways this office can be reached: post always, the others when it has them."""
+    others = {"email": office.emails, "phone": office.phones, "fax": office.faxes}
+    return ("post", *(name for name, items in others.items() if items))

@@ -1,0 +1,232 @@
+"""The supporters' pages: the campaign, the form, the preview, the downloads, "I sent it"."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from campaign import counts, drafts, pdf
+from campaign.errors import CampaignError, InvalidData
+from campaign.models import Letter, localized
+from campaign.web import letters as build
+from campaign.web.campaign_page import campaign_is_closed, campaign_view
+from campaign.web.forms import WriteForm
+from campaign.web.guards import client_key
+from campaign.web.i18n import ui_language
+from campaign.web.resources import Loaded
+
+bp = Blueprint("public", __name__)
+
+
+def loaded() -> Loaded:
+    """The directory and templates, reloaded if an organiser saved a change."""
+    return current_app.extensions["campaign.resources"].get()
+
+
+def counts_db() -> str:
+    """The path of the anonymous counts database."""
+    return current_app.config["COUNTS_DB"]
+
+
+@bp.get("/")
+def campaign_page():
+    """The campaign: what happened, who says so, whom to write to, and the call to act."""
+    current = loaded()
+    return render_template(
+        "campaign.html", page=campaign_view(current, ui_language()), total=counts.total(counts_db())
+    )
+
+
+@bp.route("/write", methods=["GET", "POST"])
+def write():
+    """The form; a valid POST answers with the preview of the letters."""
+    current = loaded()
+    if campaign_is_closed(current.templates.campaign):
+        return render_template("closed.html"), 403 if request.method == "POST" else 200
+    form = writing_form(current)
+    if request.method == "GET" or request.form.get("relang"):
+        if request.method == "GET":
+            form.offices.data = [office.id for office in current.directory.recipients]
+        return render_template("write.html", form=form)
+    try:
+        wanted = build.read_request(form, current)
+    except InvalidData as error:
+        form.add_problems(error.problems)
+        return render_template("write.html", form=form), 400
+    return preview_page(current, form, build.render_letters(current, wanted))
+
+
+@bp.post("/preview")
+def preview():
+    """The preview again, with the supporter's edits (the "Update links" button)."""
+    current = open_campaign()
+    form = writing_form(current)
+    return preview_page(current, form, *edited_letters(current, form))
+
+
+@bp.post("/preview/links")
+def preview_links():
+    """The drafts of the edited letters as JSON, for the live update of the links."""
+    current = open_campaign()
+    form = writing_form(current)
+    letters, errors = edited_letters(current, form)
+    if errors or letters is None:
+        return jsonify(errors=errors), 400
+    return jsonify({letter.recipient.id: draft_links(letter) for letter in letters})
+
+
+@bp.post("/letters.pdf")
+def all_letters_pdf():
+    """All the letters in one PDF."""
+    return letters_pdf(None)
+
+
+@bp.post("/letters/<office_id>.pdf")
+def office_pdf(office_id: str):
+    """One office's letter as a PDF."""
+    return letters_pdf(office_id)
+
+
+@bp.post("/letters/<office_id>.eml")
+def office_eml(office_id: str):
+    """One office's letter as an unsent e-mail draft."""
+    current, guards = open_campaign(), current_app.extensions["campaign.guards"]
+    form = writing_form(current)
+    letters, errors = edited_letters(current, form)
+    if errors:
+        return preview_page(current, form, letters, errors)
+    letter = one_of(letters, office_id)
+    guards.limiter.hit(client_key())
+    try:
+        content = drafts.eml(letter)
+    except InvalidData as error:
+        return preview_page(current, form, letters, {"email": error.problems[0].message})
+    return download(content, drafts.eml_filename(letter), "message/rfc822")
+
+
+@bp.post("/sent")
+def sent():
+    """Count the letters the supporter says they sent; nothing about them is kept."""
+    current = loaded()
+    current_app.extensions["campaign.guards"].sent_limiter.hit(client_key())
+    reported = [value.partition(":")[::2] for value in request.form.getlist("sent")]
+    try:
+        number = (
+            counts.record_many(counts_db(), reported, known_offices=current.directory.ids)
+            if reported
+            else 0
+        )
+    except CampaignError:
+        abort(400)
+    return redirect(url_for("public.thanks", n=number), code=303)
+
+
+@bp.get("/thanks")
+def thanks():
+    """Thank you, with the new total."""
+    number = request.args.get("n", 0, type=int)
+    return render_template("thanks.html", number=max(number, 0), total=counts.total(counts_db()))
+
+
+# --- helpers: no business logic, only the calls the views share ---------------------------
+
+
+def open_campaign() -> Loaded:
+    """The loaded campaign, or the "closed" page (403) when the appeal is over."""
+    current = loaded()
+    if campaign_is_closed(current.templates.campaign):
+        abort(Response(render_template("closed.html"), 403))
+    return current
+
+
+def writing_form(current: Loaded) -> WriteForm:
+    """The form bound to the posted data, its choices in the interface language."""
+    form = WriteForm()
+    form.set_choices(ui_language(), list(current.directory.recipients))
+    return form
+
+
+def edited_letters(current: Loaded, form: WriteForm) -> tuple[list[Letter] | None, dict]:
+    """The letters as edited in the preview, or the form with the errors (field -> message)."""
+    try:
+        wanted = build.read_request(form, current)
+    except InvalidData as error:
+        form.add_problems(error.problems)
+        abort(Response(render_template("write.html", form=form), 400))
+    letters = build.render_letters(current, wanted)
+    try:
+        return build.apply_edits(letters, request.form), {}
+    except InvalidData as error:
+        return letters, {problem.where: problem.message for problem in error.problems}
+
+
+def preview_page(current: Loaded, form: WriteForm, letters: list[Letter], errors=None):
+    """The preview: one card per office, or the same with the errors of the edits (400)."""
+    language = ui_language()
+    cards = [build.card(current, letter, language) for letter in letters]
+    html = render_template(
+        "preview.html",
+        form=form,
+        cards=cards,
+        errors=errors or {},
+        edits=request.form,
+        subject_limit=current_app.config["SUBJECT_LIMIT"],
+        body_limit=current_app.config["BODY_LIMIT"],
+    )
+    return html, 400 if errors else 200
+
+
+def draft_links(letter: Letter) -> dict:
+    """The mailto link (or why none), the webmail links and the copy texts of one letter."""
+    mailto = drafts.mailto(letter)
+    return {
+        "mailto": mailto.link,
+        "mailto_code": mailto.code,
+        "webmail": drafts.webmail_links(letter),
+        "copy": drafts.plain_copy(letter),
+    }
+
+
+def one_of(letters: list[Letter], office_id: str) -> Letter:
+    """The letter to `office_id` among the chosen ones, or 404."""
+    for letter in letters:
+        if letter.recipient.id == office_id:
+            return letter
+    abort(404)
+
+
+def letters_pdf(office_id: str | None):
+    """The PDF of all letters, or of one office's letter; bounded and rate-limited."""
+    current, guards = open_campaign(), current_app.extensions["campaign.guards"]
+    form = writing_form(current)
+    letters, errors = edited_letters(current, form)
+    if errors:
+        return preview_page(current, form, letters, errors)
+    chosen = [one_of(letters, office_id)] if office_id else letters
+    paper = request.form.get("paper", "a4")
+    if paper not in pdf.PAPERS:
+        paper = "a4"
+    guards.limiter.hit(client_key())
+    title = localized(current.templates.campaign.title, chosen[0].language)
+    with guards.renders.slot():
+        content = pdf.render(
+            chosen, paper=paper, templates_dir=current.templates.directory, title=title
+        )
+    return download(content, f"{office_id or 'letters'}.pdf", "application/pdf")
+
+
+def download(content: bytes, filename: str, mimetype: str) -> Response:
+    """An attachment that no cache keeps."""
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
