@@ -77,8 +77,11 @@ def render_letters(loaded: Loaded, wanted: Request) -> list[Letter]:
     ]
 
 
-def apply_edits(letters: list[Letter], posted: MultiDict) -> list[Letter]:
-    """The letters with the subjects and bodies edited in the preview; InvalidData per field."""
+def apply_edits(letters: list[Letter], posted: MultiDict) -> tuple[list[Letter], list[Problem]]:
+    """The letters with the subjects and bodies edited in the preview, and what is wrong.
+
+    Edits over a limit are kept in the letters, so the preview can show them to be fixed.
+    """
     subject_limit = current_app.config["SUBJECT_LIMIT"]
     body_limit = current_app.config["BODY_LIMIT"]
     edited, problems = [], []
@@ -91,9 +94,7 @@ def apply_edits(letters: list[Letter], posted: MultiDict) -> list[Letter]:
         if not body or len(body) > body_limit:
             problems.append(Problem(body_field, f"1 to {body_limit} characters"))
         edited.append(dataclasses.replace(letter, subject=subject, body=body + "\n"))
-    if problems:
-        raise InvalidData(problems)
-    return edited
+    return edited, problems
 
 
 def field_names(office_id: str) -> tuple[str, str]:

@@ -79,7 +79,7 @@ def preview_links():
     current = open_campaign()
     form = writing_form(current)
     letters, errors = edited_letters(current, form)
-    if errors or letters is None:
+    if errors:
         return jsonify(errors=errors), 400
     return jsonify({letter.recipient.id: draft_links(letter) for letter in letters})
 
@@ -155,18 +155,15 @@ def writing_form(current: Loaded) -> WriteForm:
     return form
 
 
-def edited_letters(current: Loaded, form: WriteForm) -> tuple[list[Letter] | None, dict]:
+def edited_letters(current: Loaded, form: WriteForm) -> tuple[list[Letter], dict]:
     """The letters as edited in the preview, or the form with the errors (field -> message)."""
     try:
         wanted = build.read_request(form, current)
     except InvalidData as error:
         form.add_problems(error.problems)
         abort(Response(render_template("write.html", form=form), 400))
-    letters = build.render_letters(current, wanted)
-    try:
-        return build.apply_edits(letters, request.form), {}
-    except InvalidData as error:
-        return letters, {problem.where: problem.message for problem in error.problems}
+    letters, problems = build.apply_edits(build.render_letters(current, wanted), request.form)
+    return letters, {problem.where: problem.message for problem in problems}
 
 
 def preview_page(current: Loaded, form: WriteForm, letters: list[Letter], errors=None):

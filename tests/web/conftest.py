@@ -1,0 +1,64 @@
+"""Fixtures in the style of the Flask tutorial: `app` and `client` on copies of the campaign."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+from webhelpers import EMAILS, ROOT
+
+from campaign.web import create_app
+
+
+@pytest.fixture
+def recipients_file(tmp_path: Path) -> Path:
+    """A copy of the bundled directory where two offices have an e-mail address."""
+    yaml = YAML(typ="rt")
+    document = yaml.load((ROOT / "recipients.yaml").read_text(encoding="utf-8"))
+    for entry in document["recipients"]:
+        if entry["id"] in EMAILS:
+            entry["emails"] = [EMAILS[entry["id"]]]
+            entry["email_note"] = ""
+    path = tmp_path / "recipients.yaml"
+    with path.open("w", encoding="utf-8") as file:
+        yaml.dump(document, file)
+    return path
+
+
+@pytest.fixture
+def templates_dir(tmp_path: Path) -> Path:
+    """A copy of the bundled letter templates that a test may change."""
+    target = tmp_path / "letter_templates"
+    shutil.copytree(ROOT / "letter_templates", target)
+    return target
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> Path:
+    """The app's instance folder, empty at the start of each test."""
+    return tmp_path / "instance"
+
+
+@pytest.fixture
+def config(recipients_file: Path, templates_dir: Path, instance: Path) -> dict:
+    """The test configuration; tests may change it before asking for `app`."""
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(instance),
+        "RECIPIENTS": str(recipients_file),
+        "TEMPLATES": str(templates_dir),
+    }
+
+
+@pytest.fixture
+def app(config: dict):
+    """The app under test."""
+    return create_app(config)
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the app."""
+    return app.test_client()

@@ -1,0 +1,181 @@
+"""Safe under abuse: CSRF, size limits, render bound, rate limit, headers, friendly errors."""
+
+from __future__ import annotations
+
+import pytest
+from webhelpers import page, write_data
+
+from campaign.web.guards import SECURITY_HEADERS
+
+CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+
+
+def assert_secure(response) -> None:
+    """Every security header is there, exactly as specified."""
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, name
+    assert response.headers["Content-Security-Policy"] == CSP
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def assert_friendly(response, status: int, words: str) -> None:
+    """An HTML page in the site's layout that explains, and no traceback."""
+    text = response.get_data(as_text=True)
+    assert response.status_code == status
+    assert response.mimetype == "text/html"
+    assert words in text
+    assert "Traceback" not in text and 'File "' not in text
+    assert page(response).one("main", id="main")
+    assert_secure(response)
+
+
+@pytest.mark.parametrize("path", ["/write", "/preview", "/letters.pdf", "/letters/x.eml", "/sent"])
+def test_post_without_csrf_token_is_refused(client, path):
+    data = write_data(client)
+    del data["csrf_token"]
+    assert_friendly(client.post(path, data=data), 400, "Go back, reload the page")
+
+
+def test_post_with_a_forged_csrf_token_is_refused(client):
+    response = client.post("/letters.pdf", data=write_data(client, csrf_token="forged"))
+    assert_friendly(response, 400, "Something in the form was not right")
+
+
+def test_csrf_token_of_another_session_is_refused(app, client):
+    data = write_data(client)
+    stranger = app.test_client()
+    assert stranger.post("/letters.pdf", data=data).status_code == 400
+
+
+def test_cross_site_post_is_refused_even_with_a_token(client):
+    response = client.post(
+        "/write", data=write_data(client), headers={"Sec-Fetch-Site": "cross-site"}
+    )
+    assert response.status_code == 400
+
+
+def test_oversized_request_is_413(client):
+    data = write_data(client, note="x" * (70 * 1024))
+    assert_friendly(client.post("/write", data=data), 413, "Too much text")
+
+
+def test_oversized_request_without_a_form_reader_is_413(client):
+    response = client.post("/sent", data=b"x" * (65 * 1024), content_type="text/plain")
+    assert response.status_code == 413
+
+
+def test_get_of_a_download_is_405(client):
+    assert_friendly(client.get("/letters.pdf"), 405, "only works from the form")
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    assert_friendly(client.get("/nothing-here"), 404, "There is no page at this address.")
+
+
+def test_error_pages_are_in_the_interface_language(client):
+    assert_friendly(client.get("/nothing-here?lang=it"), 404, "Pagina non trovata")
+    assert_friendly(client.get("/nothing-here?lang=ru"), 404, "Страница не найдена")
+
+
+@pytest.fixture
+def config(config):
+    """Low limits, so the tests reach them quickly."""
+    return {**config, "PDF_RENDERS_PER_PROCESS": 1, "PDF_RENDER_WAIT_S": 0.01, "RATE_LIMIT": 3}
+
+
+def test_render_bound_full_is_503_with_retry_after(app, client):
+    data = write_data(client)
+    slots = app.extensions["campaign.guards"].renders.semaphore
+    assert slots.acquire(blocking=False)  # another request is rendering
+    try:
+        response = client.post("/letters.pdf", data=data)
+    finally:
+        slots.release()
+    assert_friendly(response, 503, "try again in a few seconds")
+    assert int(response.headers["Retry-After"]) > 0
+    assert client.post("/letters/kz-president.pdf", data=data).status_code == 200  # freed
+
+
+def test_rate_limit_is_429_with_retry_after(client):
+    data = write_data(client)
+    for path in (
+        "/letters/kz-president.eml",
+        "/letters/kz-president.pdf",
+        "/letters/it-justice.eml",
+    ):
+        assert client.post(path, data=data).status_code == 200
+    response = client.post("/letters/kz-president.eml", data=data)
+    assert_friendly(response, 429, "wait a minute")
+    assert 0 < int(response.headers["Retry-After"]) <= 60
+
+
+def test_rate_limit_is_per_client(client):
+    data = write_data(client)
+    for _ in range(3):
+        client.post("/letters/kz-president.eml", data=data)
+    assert client.post("/letters/kz-president.eml", data=data).status_code == 429
+    other = {"REMOTE_ADDR": "192.0.2.77"}
+    assert (
+        client.post("/letters/kz-president.eml", data=data, environ_base=other).status_code == 200
+    )
+
+
+def test_security_headers_on_pages_errors_and_static_files(client):
+    assert_secure(client.get("/"))
+    assert_secure(client.get("/nothing-here"))
+    assert_secure(client.post("/write", data=write_data(client, note="x" * (70 * 1024))))
+    assert_secure(client.get("/letters.pdf"))
+    for asset in ("site.css", "site.js", "favicon.svg"):
+        response = client.get(f"/static/{asset}")
+        assert response.status_code == 200
+        assert_secure(response)
+    assert_secure(client.get("/healthz"))
+
+
+def test_security_headers_on_429_and_503(app, client):
+    data = write_data(client)
+    slots = app.extensions["campaign.guards"].renders.semaphore
+    slots.acquire()
+    try:
+        assert_secure(client.post("/letters.pdf", data=data))
+    finally:
+        slots.release()
+    for _ in range(4):
+        response = client.post("/letters/kz-president.eml", data=data)
+    assert response.status_code == 429
+    assert_secure(response)
+
+
+def test_pages_are_not_stored_by_caches(client):
+    assert client.get("/").headers["Cache-Control"] == "no-store"
+    assert client.post("/write", data=write_data(client, name="")).headers["Cache-Control"] == (
+        "no-store"
+    )
+
+
+def test_a_crash_is_a_friendly_500_and_its_message_is_not_logged(app, client, monkeypatch, caplog):
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def explode(*args, **kwargs):
+        details = "-".join(["Maria", "Rossi"])  # not in the source line the traceback shows
+        raise RuntimeError(f"boom with {details}")
+
+    monkeypatch.setattr("campaign.web.public.counts.total", explode)
+    assert_friendly(client.get("/"), 500, "Something went wrong on our side")
+    assert "RuntimeError" in caplog.text  # where it happened is logged...
+    assert "Maria-Rossi" not in caplog.text  # ...but not the message, which may hold user data
+
+
+def test_broken_campaign_file_keeps_the_last_good_version(client, templates_dir):
+    assert client.get("/").status_code == 200
+    (templates_dir / "campaign.yaml").write_text("title: [unclosed", encoding="utf-8")
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "Alma Shalabayeva" in response.get_data(as_text=True)
+
+
+def test_broken_campaign_at_start_is_a_friendly_500(client, templates_dir):
+    (templates_dir / "campaign.yaml").write_text("title: [unclosed", encoding="utf-8")
+    assert_friendly(client.get("/"), 500, "Something went wrong on our side")

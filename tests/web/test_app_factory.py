@@ -1,0 +1,83 @@
+"""create_app: configuration, the instance folder, the secret key, reloading, translations."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from webhelpers import page
+
+from campaign.web import create_app
+from campaign.web.config import PROJECT_ROOT
+from campaign.web.i18n import TRANSLATIONS
+
+
+def test_defaults_point_at_the_bundled_campaign(instance):
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    assert Path(app.config["RECIPIENTS"]) == PROJECT_ROOT / "recipients.yaml"
+    assert Path(app.config["TEMPLATES"]) == PROJECT_ROOT / "letter_templates"
+    assert Path(app.config["COUNTS_DB"]) == instance / "counts.sqlite3"
+    assert app.config["MAX_CONTENT_LENGTH"] == 64 * 1024
+    assert app.test_client().get("/").status_code == 200
+
+
+def test_environment_overrides_the_paths(instance, recipients_file, templates_dir, monkeypatch):
+    monkeypatch.setenv("CAMPAIGN_RECIPIENTS", str(recipients_file))
+    monkeypatch.setenv("CAMPAIGN_TEMPLATES", str(templates_dir))
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    assert app.config["RECIPIENTS"] == str(recipients_file)
+    assert app.config["TEMPLATES"] == str(templates_dir)
+
+
+def test_instance_config_file_is_read(instance):
+    instance.mkdir(parents=True)
+    (instance / "config.py").write_text("RATE_LIMIT = 7\n", encoding="utf-8")
+    assert create_app({"INSTANCE_PATH": str(instance)}).config["RATE_LIMIT"] == 7
+
+
+def test_secret_key_is_made_once_private_and_shared(instance):
+    first = create_app({"INSTANCE_PATH": str(instance)})
+    key_file = instance / "secret_key"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    second = create_app({"INSTANCE_PATH": str(instance)})
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text()
+    assert len(first.config["SECRET_KEY"]) >= 64
+    assert [p.name for p in instance.iterdir()] == ["secret_key"]  # no temporary file left
+
+
+def test_secret_key_from_the_environment_wins(instance, monkeypatch):
+    monkeypatch.setenv("CAMPAIGN_SECRET_KEY", "k" * 40)
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    assert app.config["SECRET_KEY"] == "k" * 40
+    assert not (instance / "secret_key").exists()
+
+
+def test_a_saved_campaign_change_is_seen_without_a_restart(client, templates_dir):
+    assert "Bring Alma Shalabayeva" in page(client.get("/")).one("h1").text
+    path = templates_dir / "campaign.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("Bring Alma Shalabayeva", "Free Alma Shalabayeva"), "utf-8")
+    os.utime(path, ns=(1, 1))  # a different mtime even on a coarse clock
+    assert "Free Alma Shalabayeva" in page(client.get("/")).one("h1").text
+
+
+def test_a_saved_directory_change_is_seen_without_a_restart(client, recipients_file):
+    assert page(client.get("/")).all("li", id="office-kz-president")
+    text = recipients_file.read_text(encoding="utf-8")
+    recipients_file.write_text(
+        text.replace("Presidential Administration", "Office of the President"), "utf-8"
+    )
+    html = page(client.get("/"))
+    assert "Office of the President" in html.one("li", id="office-kz-president").text
+
+
+def test_healthz(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_translations_are_compiled_at_start(app):
+    for language in ("it", "ru"):
+        mo = TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo"
+        po = mo.with_suffix(".po")
+        assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime

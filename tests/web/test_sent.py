@@ -1,0 +1,54 @@
+"""POST /sent: "I sent it" counts anonymously, and the campaign page shows the total."""
+
+from __future__ import annotations
+
+import pytest
+from webhelpers import csrf_token, page
+
+from campaign import counts
+
+
+def total_on_campaign_page(client) -> str:
+    """The total as the campaign page states it."""
+    return page(client.get("/")).one(id="total").text
+
+
+def test_i_sent_it_increments_the_count_on_the_campaign_page(client, app):
+    assert total_on_campaign_page(client) == "0 letters sent so far."
+    sent = ["it-interior:post", "it-interior:phone", "kz-president:post"]
+    response = client.post("/sent", data={"csrf_token": csrf_token(client), "sent": sent})
+    assert response.status_code == 303
+    thanks = client.get(response.headers["Location"])
+    assert "We have counted your 3 letters." in thanks.get_data(as_text=True)
+    assert page(thanks).one(id="total").text == "Together, supporters have sent 3 letters."
+    assert total_on_campaign_page(client) == "3 letters sent so far."
+    assert counts.by_channel(app.config["COUNTS_DB"]) == {"phone": 1, "post": 2}
+
+
+def test_nothing_ticked_counts_nothing(client):
+    response = client.post("/sent", data={"csrf_token": csrf_token(client)}, follow_redirects=True)
+    assert "nothing was counted" in response.get_data(as_text=True)
+    assert total_on_campaign_page(client) == "0 letters sent so far."
+
+
+@pytest.mark.parametrize("value", ["nowhere:post", "it-interior:pigeon", "it-interior", ":"])
+def test_unknown_office_or_channel_is_400_and_counts_nothing(client, value):
+    data = {"csrf_token": csrf_token(client), "sent": ["kz-president:post", value]}
+    response = client.post("/sent", data=data)
+    assert response.status_code == 400
+    assert total_on_campaign_page(client) == "0 letters sent so far."
+
+
+def test_sent_reports_are_rate_limited(client, app):
+    app.extensions["campaign.guards"].sent_limiter.limit = 2
+    data = {"csrf_token": csrf_token(client), "sent": ["kz-president:post"]}
+    assert client.post("/sent", data=data).status_code == 303
+    assert client.post("/sent", data=data).status_code == 303
+    response = client.post("/sent", data=data)
+    assert response.status_code == 429
+    assert "Retry-After" in response.headers
+    assert total_on_campaign_page(client) == "2 letters sent so far."
+
+
+def test_sent_via_get_is_405(client):
+    assert client.get("/sent").status_code == 405
