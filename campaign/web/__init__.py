@@ -102,7 +102,8 @@ def install_hooks(app: Flask) -> None:
         ui_language=i18n.ui_language,
         long_date=i18n.long_date,
         language_names=i18n.LANGUAGE_NAMES,
-        language_label=forms.language_name,
+        letter_in=forms.letter_in,
+        translation_into=forms.translation_into,
         channel_label=forms.channel_label,
         limits=LIMITS,
     )

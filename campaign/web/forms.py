@@ -44,7 +44,7 @@ class WriteForm(FlaskForm):
         self.country.choices = [("", _("(not given)")), *countries(ui_language).items()]
         self.offices.choices = [(office.id, office.office) for office in offices]
         self.language.choices = [(AUTO, _("Each office in its own language"))] + [
-            (code, language_name(code)) for code in LANGUAGES
+            (code, all_letters_in(code)) for code in LANGUAGES
         ]
 
     def sender_values(self) -> dict[str, str]:
@@ -59,10 +59,34 @@ class WriteForm(FlaskForm):
                 field.errors = [*field.errors, problem_message(problem, field.data)]
 
 
-def language_name(code: str) -> str:
-    """The name of a letter language in the interface language."""
-    names = {"en": _("English"), "it": _("Italian"), "ru": _("Russian")}
-    return names.get(code, code)
+def all_letters_in(code: str) -> str:
+    """The choice "all letters in <language>", in the interface language."""
+    texts = {
+        "en": _("All letters in English"),
+        "it": _("All letters in Italian"),
+        "ru": _("All letters in Russian"),
+    }
+    return texts.get(code, code)
+
+
+def letter_in(code: str) -> str:
+    """The title of the letter's column: "The letter, in <language>"."""
+    texts = {
+        "en": _("The letter, in English"),
+        "it": _("The letter, in Italian"),
+        "ru": _("The letter, in Russian"),
+    }
+    return texts.get(code, code)
+
+
+def translation_into(code: str) -> str:
+    """The title of the translation's column: "Translation into <language>"."""
+    texts = {
+        "en": _("Translation into English"),
+        "it": _("Translation into Italian"),
+        "ru": _("Translation into Russian"),
+    }
+    return texts.get(code, code)
 
 
 def problem_message(problem: Problem, value: object) -> str:
