@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from campaign.senders import LIMITS
-from campaign.web import config, error_pages, forms, guards, i18n
+from campaign.web import campaign_page, config, error_pages, forms, guards, i18n
 from campaign.web.resources import Resources
 
 csrf = CSRFProtect()
@@ -100,10 +100,12 @@ def install_hooks(app: Flask) -> None:
 
     app.jinja_env.globals.update(
         ui_language=i18n.ui_language,
+        switch_url=i18n.switch_url,
         long_date=i18n.long_date,
         language_names=i18n.LANGUAGE_NAMES,
         letter_in=forms.letter_in,
         translation_into=forms.translation_into,
         channel_label=forms.channel_label,
         limits=LIMITS,
+        office_names=lambda recipient: campaign_page.office(recipient, i18n.ui_language()),
     )

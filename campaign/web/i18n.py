@@ -7,6 +7,7 @@ import logging
 import os
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from babel.dates import format_date
 from babel.messages.mofile import write_mo
@@ -38,6 +39,13 @@ def select_locale() -> str:
         or request.accept_languages.best_match(languages)
         or current_app.config["BABEL_DEFAULT_LOCALE"]
     )
+
+
+def switch_url(language: str) -> str:
+    """This page in `language`: the same address and query with lang=<language>."""
+    query = request.args.to_dict()
+    query["lang"] = language
+    return request.path + "?" + urlencode(query)
 
 
 def ui_language() -> str:

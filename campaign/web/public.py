@@ -15,7 +15,7 @@ from flask import (
 )
 
 from campaign import counts, drafts, pdf
-from campaign.errors import CampaignError, InvalidData
+from campaign.errors import CampaignError, InvalidData, Problem
 from campaign.models import Letter, localized
 from campaign.web import letters as build
 from campaign.web.campaign_page import campaign_is_closed, campaign_view
@@ -108,8 +108,9 @@ def office_eml(office_id: str):
     guards.limiter.hit(client_key())
     try:
         content = drafts.eml(letter)
-    except InvalidData as error:
-        return preview_page(current, form, letters, {"email": error.problems[0].message})
+    except InvalidData as error:  # an address the e-mail package cannot write into a header
+        form.add_problems([Problem("email", str(problem)) for problem in error.problems])
+        return render_template("write.html", form=form), 400
     return download(content, drafts.eml_filename(letter), "message/rfc822")
 
 

@@ -157,3 +157,8 @@ def test_language_switch_is_on_every_page(client):
         html = page(client.get(path))
         links = html.all("a", hreflang="it") + html.all("a", hreflang="ru")
         assert len(links) == 2, path
+
+
+def test_language_switch_keeps_the_rest_of_the_address(client):
+    html = page(client.get("/thanks?n=2&lang=en"))
+    assert html.one("a", hreflang="it").attrs["href"] == "/thanks?n=2&lang=it"
