@@ -208,7 +208,6 @@ def document_title(letters: Sequence[Letter], title: str | None) -> str:
 def letter_context(letter: Letter) -> dict[str, object]:
     """What print.html gets for one letter: plain strings and lists only."""
     sender, language = letter.sender, letter.language
-    signature = list(letter.signature) or [sender.name]
     recipient_lines = addresses.recipient_lines(
         letter.recipient, language, from_country=sender.country
     )
@@ -220,8 +219,7 @@ def letter_context(letter: Letter) -> dict[str, object]:
         "salutation": letter.salutation,
         "paragraphs": letter.paragraphs,
         "closing": letter.closing,
-        "signature_name": signature[0],
-        "signature_lines": signature[1:],
+        "signature_name": letter.signature[0] if letter.signature else sender.name,
         "recipient_lines": recipient_lines,
         "sender_lines": addresses.sender_lines(sender, language),
         "sender_email": sender.email,
