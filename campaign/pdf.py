@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import mimetypes
 import threading
-import traceback
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -83,13 +82,6 @@ def static_file(url: str, static_dir: Path) -> Path:
     return path
 
 
-def template_line(error: jinja2.TemplateError) -> int | str:
-    """The line of print.html where `error` happened, from Jinja's rewritten traceback."""
-    frames = traceback.extract_tb(error.__traceback__)
-    lines = [frame.lineno for frame in frames if frame.filename.endswith(TEMPLATE)]
-    return getattr(error, "lineno", None) or (lines[-1] if lines else "?")
-
-
 def check_paper(paper: str) -> str:
     """`paper` if it is one of PAPERS, else a CampaignError naming the valid ones."""
     if paper not in PAPERS:
@@ -116,7 +108,8 @@ def html(
     except jinja2.TemplateNotFound:
         raise TemplateError(f"{templates_dir}/{TEMPLATE}", "missing; restore it") from None
     except jinja2.TemplateError as error:
-        raise TemplateError(f"{TEMPLATE}:{template_line(error)}", str(error.message)) from None
+        where = f"{TEMPLATE}:{templates.error_line(error, TEMPLATE)}"
+        raise TemplateError(where, str(error.message)) from None
 
 
 def render(

@@ -145,7 +145,7 @@ def render_body(
     try:
         return template.render(context).strip() + "\n"
     except (jinja2.UndefinedError, SecurityError, jinja2.TemplateError, TypeError) as error:
-        raise TemplateError(f"{name}:{_error_line(error)}", _explain(error)) from None
+        raise TemplateError(f"{name}:{error_line(error)}", _explain(error)) from None
 
 
 def letter_context(recipient: Recipient, sender: Sender, language: str) -> dict:
@@ -173,13 +173,15 @@ def letter_context(recipient: Recipient, sender: Sender, language: str) -> dict:
     }
 
 
-def _error_line(error: Exception) -> int:
-    """The line of the template where rendering failed, from the rewritten traceback."""
+def error_line(error: Exception, file_name: str = ".txt") -> int:
+    """The template line where `error` happened: its own, else from the rewritten traceback."""
+    if getattr(error, "lineno", None):
+        return error.lineno  # syntax errors know their line
     frames = traceback.extract_tb(error.__traceback__)
     lines = [
         frame.lineno
         for frame in frames
-        if frame.filename.endswith(".txt") or "<template>" in frame.filename
+        if frame.filename.endswith(file_name) or "<template>" in frame.filename
     ]
     return lines[-1] if lines and lines[-1] else 0
 
