@@ -15,8 +15,12 @@ DEFAULTS = {
     "RECIPIENTS": str(PROJECT_ROOT / "recipients.yaml"),
     "TEMPLATES": str(PROJECT_ROOT / "letter_templates"),
     "COUNTS_DB": None,  # default: <instance>/counts.sqlite3
-    "MAX_CONTENT_LENGTH": 64 * 1024,
-    "MAX_FORM_MEMORY_SIZE": 64 * 1024,
+    # The preview posts every letter back (multipart, so Cyrillic costs 2 bytes a letter, not
+    # the 6 of URL encoding): 8 letters edited to BODY_LIMIT stay under 256 KiB.
+    "MAX_CONTENT_LENGTH": 256 * 1024,
+    # Werkzeug's multipart decoder compares this with its buffer plus a 64 KiB read, so a value
+    # near 64 KiB refuses ordinary forms at random; fields have their own limits in the app.
+    "MAX_FORM_MEMORY_SIZE": 256 * 1024,
     "SUBJECT_LIMIT": 200,
     "BODY_LIMIT": 10_000,
     "PDF_RENDERS_PER_PROCESS": 2,  # concurrent WeasyPrint renders; more wait for nobody: 503

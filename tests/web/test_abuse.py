@@ -56,13 +56,15 @@ def test_cross_site_post_is_refused_even_with_a_token(client):
     assert response.status_code == 400
 
 
-def test_oversized_request_is_413(client):
-    data = write_data(client, note="x" * (70 * 1024))
+def test_oversized_request_is_413(app, client):
+    data = write_data(client, note="x" * app.config["MAX_CONTENT_LENGTH"])
     assert_friendly(client.post("/write", data=data), 413, "Too much text")
+    multipart = client.post("/letters.pdf", data=data, content_type="multipart/form-data")
+    assert_friendly(multipart, 413, "Too much text")
 
 
 def test_oversized_request_without_a_form_reader_is_413(client):
-    response = client.post("/sent", data=b"x" * (65 * 1024), content_type="text/plain")
+    response = client.post("/sent", data=b"x" * (257 * 1024), content_type="text/plain")
     assert response.status_code == 413
 
 
@@ -125,7 +127,7 @@ def test_rate_limit_is_per_client(client):
 def test_security_headers_on_pages_errors_and_static_files(client):
     assert_secure(client.get("/"))
     assert_secure(client.get("/nothing-here"))
-    assert_secure(client.post("/write", data=write_data(client, note="x" * (70 * 1024))))
+    assert_secure(client.post("/write", data=write_data(client, note="x" * (300 * 1024))))
     assert_secure(client.get("/letters.pdf"))
     for asset in ("site.css", "site.js", "favicon.svg"):
         response = client.get(f"/static/{asset}")

@@ -220,3 +220,15 @@ def test_csrf_token_of_the_preview_works_for_downloads(client):
         html.all("input", name="csrf_token")[0].attrs["value"]
     )
     assert client.post("/letters/kz-president.eml", data=data).status_code == 200
+
+
+def test_the_largest_legitimate_preview_is_accepted(client):
+    """All letters in Russian, a long Cyrillic note, every body edited to its limit."""
+    note = ("Я учитель истории из Москвы. " * 60)[:1500]
+    data = write_data(client, language="ru", name="Мария Иванова", note=note)
+    for office_id in OFFICE_IDS:
+        data[f"body-{office_id}"] = ("Ж" * 99 + "\n") * 100  # 10,000 two-byte characters
+    for _ in range(5):  # the multipart boundary is random: a limit near the read size would flake
+        response = client.post("/preview", data=data, content_type="multipart/form-data")
+        assert response.status_code == 200
+    assert page(response).one("form", id="letters-form").attrs["enctype"] == "multipart/form-data"
