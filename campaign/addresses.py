@@ -44,20 +44,23 @@ def return_line(sender: Sender, language: str) -> str:
     return " · ".join(sender_lines(sender, language))
 
 
+# CLDR territories that are not ISO 3166-1 countries one can post to. XK (Kosovo) stays:
+# user-assigned, but CLDR, phonenumbers and the EU all use it.
+_RESERVED = {"AC", "CP", "CQ", "DG", "EA", "IC", "TA"}  # ISO "exceptionally reserved"
+_NOT_COUNTRIES = _RESERVED | {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}  # groupings, pseudo
+COUNTRY_CODES = frozenset(
+    code
+    for code in Locale("en").territories
+    if len(code) == 2 and code.isalpha() and code.isupper() and code not in _NOT_COUNTRIES
+)
+
+
 @cache
 def countries(language: str) -> dict[str, str]:
     """ISO 3166-1 alpha-2 code -> country name in `language`, sorted by name."""
     territories = Locale.parse(language).territories
-    names = {
-        code: name
-        for code, name in territories.items()
-        if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
-    }
+    names = {code: territories[code] for code in COUNTRY_CODES if code in territories}
     return dict(sorted(names.items(), key=lambda item: item[1]))
-
-
-# Babel's territory list holds a few codes that are no country one can post to.
-_NOT_COUNTRIES = {"EU", "EZ", "UN", "QO", "ZZ", "XA", "XB", "XK"}
 
 
 def country_name(code: str, language: str) -> str:

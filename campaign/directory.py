@@ -10,7 +10,6 @@ and the previous version kept as `recipients.yaml.bak`.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import fcntl
 import hashlib
 import io
@@ -19,21 +18,19 @@ import re
 import stat
 import tempfile
 import time
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import phonenumbers
-from babel import Locale
 from email_validator import EmailNotValidError, validate_email
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.error import YAMLError
 
-from campaign.errors import CampaignError, ConflictError, InvalidData, Problem
+from campaign.addresses import COUNTRY_CODES
+from campaign.errors import CampaignError, ConflictError, InvalidData
 from campaign.models import LANGUAGES, Address, Phone, Recipient
+from campaign.yamlcheck import Checker, load_document, node_line, round_trip_yaml
 
 ENTRY_KEYS = (
     "id",
@@ -57,17 +54,6 @@ ENTRY_KEYS = (
 ADDRESS_KEYS = ("lines", "postcode", "city", "region", "country")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LOCK_TIMEOUT = 10.0  # seconds a save waits for another save to finish
-
-# CLDR territories that are not ISO 3166-1 countries. XK (Kosovo) stays: user-assigned,
-# but CLDR, phonenumbers and the EU all use it.
-_RESERVED = {"AC", "CP", "CQ", "DG", "EA", "IC", "TA"}  # ISO "exceptionally reserved"
-_NOT_COUNTRIES = _RESERVED | {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}  # groupings, pseudo
-COUNTRIES = frozenset(
-    code
-    for code in Locale("en").territories
-    if len(code) == 2 and code.isalpha() and code.isupper() and code not in _NOT_COUNTRIES
-)
-_SOURCE_COMMENT = re.compile(r'#\s*source:\s*"(.*)"')
 
 
 @dataclass(frozen=True)
@@ -108,7 +94,7 @@ def load(path: str | os.PathLike[str]) -> Directory:
 
 def parse(document: Any, name: str, *, text: str | None = None) -> tuple[Recipient, ...]:
     """Validate a loaded document; `text` (the file's text) only improves the fix hints."""
-    checker = _Checker(name, (text or "").splitlines())
+    checker = Checker(name, (text or "").splitlines())
     recipients = _recipients(checker, document)
     if checker.problems:
         raise InvalidData(checker.problems)
@@ -182,49 +168,18 @@ def to_plain(recipient: Recipient) -> dict[str, Any]:
 # --- reading and writing ---------------------------------------------------------------
 
 
-def _yaml() -> YAML:
-    """A round-trip YAML instance; settings that make load+save of the file byte-identical."""
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 4096  # never re-wrap long lines such as the asks
-    return yaml
-
-
 def _build(path: Path, data: bytes) -> Directory:
     """Parse and validate the bytes of a directory file."""
-    name = str(path)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        problem = Problem(f"{name}:{line}", "is not UTF-8 text; save the file as UTF-8")
-        raise InvalidData([problem]) from None
-    try:
-        document = _yaml().load(text)
-    except YAMLError as error:
-        raise InvalidData([_syntax_problem(error, name)]) from None
-    recipients = parse(document, name, text=text)
+    document = load_document(data, str(path))
+    recipients = parse(document, str(path), text=data.decode("utf-8"))
     return Directory(path, recipients, _version(data), document)
-
-
-def _syntax_problem(error: YAMLError, name: str) -> Problem:
-    """A YAML syntax error as a Problem at its line."""
-    if not isinstance(error, MarkedYAMLError):
-        return Problem(name, f"YAML error: {error}")
-    mark = error.problem_mark or error.context_mark
-    where = f"{name}:{mark.line + 1}" if mark else name
-    message = f"YAML syntax error: {error.problem}"
-    if error.context and error.context_mark:
-        message += f" ({error.context} on line {error.context_mark.line + 1})"
-    return Problem(where, message + "; check the indentation and the quotes here")
 
 
 def _dump(document: Any) -> bytes:
     """The document as the bytes of a YAML file."""
     buffer = io.BytesIO()
     try:
-        _yaml().dump(document, buffer)
+        round_trip_yaml().dump(document, buffer)
     except YAMLError as error:
         raise CampaignError(f"cannot write the directory as YAML: {error}") from None
     return buffer.getvalue()
@@ -307,190 +262,25 @@ def _plain_phone(phone: Phone) -> str | dict[str, str]:
 # --- validation ----------------------------------------------------------------------------
 
 
-@dataclass
-class _Checker:
-    """Collects problems; reads values with their line numbers from a round-trip document."""
-
-    name: str
-    lines: list[str]
-    problems: list[Problem] = field(default_factory=list)
-
-    def report(self, line: int, path: str, message: str) -> None:
-        """Record one problem at a 1-based line (0: line unknown)."""
-        where = f"{self.name}:{line}" if line else self.name
-        self.problems.append(Problem(where=where, message=message, field=path))
-
-    def line(self, node: Any, key: Any) -> int:
-        """The 1-based line of node[key], else of the node itself, else 0."""
-        position = _position(node, key)
-        return position[0] + 1 if position else _node_line(node)
-
-    def key_line(self, node: Any, key: Any) -> int:
-        """The 1-based line of a mapping key."""
-        with contextlib.suppress(AttributeError, KeyError, TypeError):
-            position = node.lc.key(key)
-            if position:
-                return position[0] + 1
-        return self.line(node, key)
-
-    def raw(self, node: Any, key: Any) -> str:
-        """The value as written in the file, for hints; the Python value when unknown."""
-        position = _position(node, key)
-        if position and position[0] < len(self.lines):
-            written = self.lines[position[0]][position[1] :]
-            return re.split(r"\s+#|[,\]}]", written, maxsplit=1)[0].strip()
-        return str(node[key])
-
-    def source_comment(self, node: Any, index: int) -> str:
-        """The `# source: "..."` comment after a list item, if any."""
-        position = _position(node, index)
-        if position and position[0] < len(self.lines):
-            match = _SOURCE_COMMENT.search(self.lines[position[0]][position[1] :])
-            if match:
-                return match.group(1)
-        return ""
-
-    def text(self, node: Any, key: Any, path: str, *, required: bool = False) -> str:
-        """The one-line string at node[key]; "" after reporting what is wrong with it."""
-        label = path.rsplit(".", 1)[-1]
-        if isinstance(node, Mapping) and key not in node:
-            if required:
-                self.report(
-                    _node_line(node), path, f"missing required key '{key}'; add `{key}: ...`"
-                )
-            return ""
-        value = node[key]
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                self.report(self.line(node, key), path, f"{label} is empty; fill it in")
-            return ""
-        if not isinstance(value, str):
-            self.report(self.line(node, key), path, _not_text(label, value, self.raw(node, key)))
-            return ""
-        value = value.strip()
-        bad = _control_character(value)
-        if bad is not None:
-            self.report(
-                self.line(node, key),
-                path,
-                f"{label} contains a control character (U+{ord(value[bad]):04X}) at position "
-                f"{bad + 1}; write it on one line without line breaks or control characters",
-            )
-            return ""
-        return value
-
-    def texts(self, node: Any, key: str, path: str, *, required: bool = False) -> list[str]:
-        """A list of strings at node[key]; each bad item is reported."""
-        items = node.get(key)
-        if items is None or items == []:
-            if required:
-                self.report(self.line(node, key), path, f"{key} is missing or empty; add a list")
-            return []
-        if not isinstance(items, list):
-            self.report(self.line(node, key), path, f"{key} must be a list: one '- item' per line")
-            return []
-        values = [self.text(items, i, f"{path}[{i}]", required=True) for i in range(len(items))]
-        return [value for value in values if value]
-
-    def mapping(self, node: Any, key: str, path: str, *, required: bool = True) -> Mapping | None:
-        """The mapping at node[key], or None after reporting why there is none."""
-        value = node.get(key)
-        if isinstance(value, Mapping):
-            return value
-        if key not in node:
-            if required:
-                self.report(_node_line(node), path, f"missing required key '{key}'; add it")
-        elif value is not None or required:
-            self.report(
-                self.line(node, key), path, f"{key} must be a mapping of 'name: value' lines"
-            )
-        return None
-
-    def unknown_keys(self, node: Mapping, allowed: tuple[str, ...], path: str) -> None:
-        """Report keys that are not in `allowed`: most often typos."""
-        for key in node:
-            if key in allowed:
-                continue
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            where = f"{path}.{key}" if path else str(key)
-            self.report(
-                self.key_line(node, key),
-                where,
-                f"unknown key '{key}'{hint}; allowed keys: {', '.join(allowed)}",
-            )
-
-
-def _position(node: Any, key: Any) -> tuple[int, int] | None:
-    """The 0-based (line, column) of node[key] in the file, when ruamel recorded it."""
-    with contextlib.suppress(AttributeError, KeyError, IndexError, TypeError):
-        if isinstance(node, list):
-            return node.lc.item(key)
-        return node.lc.value(key)
-    return None
-
-
-def _node_line(node: Any) -> int:
-    """The 1-based line where a mapping or list starts, or 0."""
-    line = getattr(getattr(node, "lc", None), "line", None)
-    return line + 1 if isinstance(line, int) else 0
-
-
-def _not_text(label: str, value: Any, written: str) -> str:
-    """The message for a value that YAML did not read as a string."""
-    if isinstance(value, Mapping | list):
-        kind = "a mapping" if isinstance(value, Mapping) else "a list"
-        return f"{label} is {kind}, not a line of text; write a single value"
-    if isinstance(value, bool):
-        kind = "a yes/no value"
-    elif isinstance(value, date):
-        kind = "a date"
-    elif isinstance(value, int | float):
-        kind = "a number"
-    else:
-        kind = type(value).__name__
-    return (
-        f"{label} {value} is not a string (YAML read {written} as {kind}); "
-        f'write it in quotes: "{written}"'
-    )
-
-
-def _control_character(value: str) -> int | None:
-    """The index of the first control or line-separator character, or None."""
-    for index, char in enumerate(value):
-        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
-            return index
-    return None
-
-
-def _recipients(checker: _Checker, document: Any) -> tuple[Recipient, ...]:
+def _recipients(checker: Checker, document: Any) -> tuple[Recipient, ...]:
     """Every valid entry of the document; problems go to the checker."""
     if not isinstance(document, Mapping) or not isinstance(document.get("recipients"), list):
         checker.report(
-            _node_line(document) or 1,
+            node_line(document) or 1,
             "recipients",
             "the file must hold 'recipients:' followed by a list of offices ('- id: ...')",
         )
         return ()
     checker.unknown_keys(document, ("recipients",), "")
-    entries = document["recipients"]
-    if not entries:
+    if not document["recipients"]:
         checker.report(checker.line(document, "recipients"), "recipients", "no offices; add one")
-    recipients = []
-    for index, entry in enumerate(entries):
-        if not isinstance(entry, Mapping):
-            checker.report(
-                checker.line(entries, index),
-                f"recipients[{index}]",
-                "each office must be a mapping starting with '- id: ...'",
-            )
-            continue
-        recipients.append(_recipient(checker, entry, index))
-    _check_unique_ids(checker, entries, recipients)
+    entries = checker.mappings(document, "recipients", "recipients", what="office", first_key="id")
+    recipients = [_recipient(checker, entry, index) for index, entry in entries]
+    _check_unique_ids(checker, recipients)
     return tuple(recipients)
 
 
-def _check_unique_ids(checker: _Checker, entries: list, recipients: list[Recipient]) -> None:
+def _check_unique_ids(checker: Checker, recipients: list[Recipient]) -> None:
     """Report every id used a second time."""
     first_line: dict[str, int] = {}
     for recipient in recipients:
@@ -507,7 +297,7 @@ def _check_unique_ids(checker: _Checker, entries: list, recipients: list[Recipie
             first_line[recipient.id] = recipient.line
 
 
-def _recipient(checker: _Checker, entry: Mapping, index: int) -> Recipient:
+def _recipient(checker: Checker, entry: Mapping, index: int) -> Recipient:
     """One entry as a Recipient; fields with problems are left empty."""
     raw_id = entry.get("id")
     label = raw_id if isinstance(raw_id, str) and SLUG.match(raw_id) else f"recipients[{index}]"
@@ -533,27 +323,29 @@ def _recipient(checker: _Checker, entry: Mapping, index: int) -> Recipient:
         country=country,
         language=language,
         address=_address(checker, entry, f"{label}.address"),
-        salutation=_localized(checker, entry, "salutation", label, required_languages),
-        ask=_localized(checker, entry, "ask", label, required_languages),
+        salutation=checker.localized(
+            entry, "salutation", f"{label}.salutation", required=required_languages
+        ),
+        ask=checker.localized(entry, "ask", f"{label}.ask", required=required_languages),
         phones=_phones(checker, entry, "phones", label, country),
         faxes=_phones(checker, entry, "faxes", label, country),
         emails=_emails(checker, entry, label),
         email_note=_email_note(checker, entry, label),
         tags=tuple(checker.texts(entry, "tags", f"{label}.tags")),
         source=checker.text(entry, "source", f"{label}.source"),
-        verified=_verified(checker, entry, f"{label}.verified"),
-        line=_node_line(entry),
+        verified=checker.date(entry, "verified", f"{label}.verified"),
+        line=node_line(entry),
     )
 
 
-def _country(checker: _Checker, node: Mapping, path: str) -> str:
+def _country(checker: Checker, node: Mapping, path: str) -> str:
     """An ISO 3166-1 alpha-2 code at node['country'], or ""."""
     code = checker.text(node, "country", path, required=True)
-    if not code or code in COUNTRIES:
+    if not code or code in COUNTRY_CODES:
         return code
     fix = (
         f'write it in capitals: "{code.upper()}"'
-        if code.upper() in COUNTRIES
+        if code.upper() in COUNTRY_CODES
         else "use the two-letter code, e.g. IT for Italy, KZ for Kazakhstan"
     )
     checker.report(
@@ -562,7 +354,7 @@ def _country(checker: _Checker, node: Mapping, path: str) -> str:
     return ""
 
 
-def _language(checker: _Checker, node: Mapping, path: str) -> str:
+def _language(checker: Checker, node: Mapping, path: str) -> str:
     """A letter language at node['language'], or ""."""
     language = checker.text(node, "language", path, required=True)
     if not language or language in LANGUAGES:
@@ -575,24 +367,7 @@ def _language(checker: _Checker, node: Mapping, path: str) -> str:
     return ""
 
 
-def _localized(
-    checker: _Checker, entry: Mapping, key: str, label: str, required: tuple[str, ...]
-) -> dict[str, str]:
-    """A per-language mapping (salutation, ask) with the required languages present."""
-    path = f"{label}.{key}"
-    node = checker.mapping(entry, key, path)
-    if node is None:
-        return {}
-    checker.unknown_keys(node, LANGUAGES, path)
-    texts = {
-        language: checker.text(node, language, f"{path}.{language}", required=True)
-        for language in LANGUAGES
-        if language in node or language in required
-    }
-    return {language: text for language, text in texts.items() if text}
-
-
-def _address(checker: _Checker, entry: Mapping, path: str) -> Address:
+def _address(checker: Checker, entry: Mapping, path: str) -> Address:
     """The structured postal address."""
     node = checker.mapping(entry, "address", path)
     if node is None:
@@ -608,15 +383,10 @@ def _address(checker: _Checker, entry: Mapping, path: str) -> Address:
 
 
 def _phones(
-    checker: _Checker, entry: Mapping, key: str, label: str, region: str
+    checker: Checker, entry: Mapping, key: str, label: str, region: str
 ) -> tuple[Phone, ...]:
     """Phones or faxes: E.164 strings, or {source: ...} kept as written; duplicates reported."""
-    items = entry.get(key)
-    if items is None:
-        return ()
-    if not isinstance(items, list):
-        checker.report(checker.line(entry, key), f"{label}.{key}", f"{key} must be a list")
-        return ()
+    items = checker.sequence(entry, key, f"{label}.{key}")
     phones: list[Phone] = []
     seen: dict[str, int] = {}
     for index in range(len(items)):
@@ -637,7 +407,7 @@ def _phones(
     return tuple(phones)
 
 
-def _phone(checker: _Checker, items: list, index: int, path: str, region: str) -> Phone | None:
+def _phone(checker: Checker, items: list, index: int, path: str, region: str) -> Phone | None:
     """One phone item, normalised with phonenumbers; None after reporting a problem."""
     item = items[index]
     if isinstance(item, Mapping):
@@ -673,15 +443,10 @@ def _phone(checker: _Checker, items: list, index: int, path: str, region: str) -
     )
 
 
-def _emails(checker: _Checker, entry: Mapping, label: str) -> tuple[str, ...]:
+def _emails(checker: Checker, entry: Mapping, label: str) -> tuple[str, ...]:
     """The e-mail addresses, validated without DNS and normalised."""
     path = f"{label}.emails"
-    items = entry.get("emails")
-    if items is None:
-        return ()
-    if not isinstance(items, list):
-        checker.report(checker.line(entry, "emails"), path, "emails must be a list")
-        return ()
+    items = checker.sequence(entry, "emails", path)
     emails = []
     for index in range(len(items)):
         address = checker.text(items, index, f"{path}[{index}]", required=True)
@@ -699,7 +464,7 @@ def _emails(checker: _Checker, entry: Mapping, label: str) -> tuple[str, ...]:
     return tuple(emails)
 
 
-def _email_note(checker: _Checker, entry: Mapping, label: str) -> str:
+def _email_note(checker: Checker, entry: Mapping, label: str) -> str:
     """The note on the e-mails; required when no e-mail address is listed."""
     note = checker.text(entry, "email_note", f"{label}.email_note")
     written = entry.get("email_note")
@@ -712,22 +477,3 @@ def _email_note(checker: _Checker, entry: Mapping, label: str) -> str:
             '"The source lists no e-mail for this office."',
         )
     return note
-
-
-def _verified(checker: _Checker, entry: Mapping, path: str) -> str:
-    """The date the entry was last checked, as an ISO string; a YAML date is fine."""
-    value = entry.get("verified")
-    if isinstance(value, date):
-        return value.isoformat()[:10]
-    written = checker.text(entry, "verified", path)
-    if not written:
-        return ""
-    try:
-        return date.fromisoformat(written).isoformat()
-    except ValueError:
-        checker.report(
-            checker.line(entry, "verified"),
-            path,
-            f'verified "{written}" is not a date; write it as "YYYY-MM-DD"',
-        )
-        return ""
