@@ -47,6 +47,25 @@ def load_document(data: bytes | str, name: str) -> Any:
         return round_trip_yaml().load(data)
     except YAMLError as error:
         raise InvalidData([_syntax_problem(error, name)]) from None
+    except ValueError:  # ruamel builds unquoted dates itself and fails on 2013-05-32
+        raise InvalidData([_impossible_date(data, name)]) from None
+
+
+_DATE_LIKE = re.compile(r":\s+(\d{4}-\d{2}-\d{2})\s*(#.*)?$")
+
+
+def _impossible_date(text: str, name: str) -> Problem:
+    """The first unquoted date that is no real day, as a Problem at its line."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _DATE_LIKE.search(line)
+        if match:
+            try:
+                date.fromisoformat(match.group(1))
+            except ValueError:
+                return Problem(
+                    f"{name}:{number}", f"{match.group(1)} is not a real date; write YYYY-MM-DD"
+                )
+    return Problem(name, "a value could not be read; look for a date that is not a real day")
 
 
 def node_line(node: Any) -> int:

@@ -80,3 +80,9 @@ def test_lists_and_dates():
         "f.yaml:10: tags[1]: tags[1] is empty; fill it in",
         'f.yaml:11: verified: verified "last week" is not a date; write it as "YYYY-MM-DD"',
     ]
+
+
+def test_an_impossible_unquoted_date_is_reported_with_its_line():
+    text = "id: x\nchronology:\n  - date: 2013-05-32\n"
+    with pytest.raises(InvalidData, match=r"campaign\.yaml:3: 2013-05-32 is not a real date"):
+        load_document(text, "campaign.yaml")
