@@ -23,8 +23,12 @@ DEFAULTS = {
     "MAX_FORM_MEMORY_SIZE": 256 * 1024,
     "SUBJECT_LIMIT": 200,
     "BODY_LIMIT": 10_000,
-    "PDF_RENDERS_PER_PROCESS": 2,  # concurrent WeasyPrint renders; more wait for nobody: 503
-    "PDF_RENDER_WAIT_S": 0.25,
+    # WeasyPrint (Pango, fontconfig) is not thread-safe: two renders in threads of one process
+    # crashed a gunicorn worker (SIGSEGV) under load. One render per process; parallelism is
+    # processes (gunicorn workers). A request waits at most this long for the slot, then 503:
+    # the wait holds one thread, so the queue is bounded by the threads of the worker.
+    "PDF_RENDERS_PER_PROCESS": 1,
+    "PDF_RENDER_WAIT_S": 1.0,
     "RETRY_AFTER_S": 10,
     "RATE_LIMIT": 20,  # PDF and .eml generations per client and window, per process
     "RATE_WINDOW_S": 60,
