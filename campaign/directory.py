@@ -2,35 +2,28 @@
 
 Round-trip YAML (ruamel) keeps the organisers' comments, key order and quoting when the web
 console saves an edit. Validation reports every problem at once, each with its line.
-Saving is atomic and guarded: a lock file beside the directory, a version check against the
-version the editor started from, a temporary file in the same folder, fsync, `os.replace`,
-and the previous version kept as `recipients.yaml.bak`.
+Saving is the shared safe save of `safe_files`: a lock file beside the directory, a version
+check against the version the editor started from, a temporary file in the same folder, fsync,
+`os.replace`, and the previous version kept as `recipients.yaml.bak`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
-import io
 import os
 import re
-import stat
-import tempfile
-import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
-from ruamel.yaml.error import YAMLError
 
+from campaign import safe_files
 from campaign.addresses import COUNTRY_CODES
-from campaign.errors import CampaignError, ConflictError, InvalidData
+from campaign.errors import CampaignError, InvalidData
 from campaign.models import LANGUAGES, Address, Phone, Recipient
-from campaign.yamlcheck import Checker, load_document, node_line, round_trip_yaml
+from campaign.yamlcheck import Checker, dump_document, load_document, node_line
 
 ENTRY_KEYS = (
     "id",
@@ -53,7 +46,7 @@ ENTRY_KEYS = (
 )
 ADDRESS_KEYS = ("lines", "postcode", "city", "region", "country")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-LOCK_TIMEOUT = 10.0  # seconds a save waits for another save to finish
+LOCK_TIMEOUT = safe_files.LOCK_TIMEOUT  # seconds a save waits for another save to finish
 
 
 @dataclass(frozen=True)
@@ -101,38 +94,33 @@ def parse(document: Any, name: str, *, text: str | None = None) -> tuple[Recipie
     return recipients
 
 
-def save(path: str | os.PathLike[str], document: Any, expected_version: str) -> Directory:
+def save(
+    path: str | os.PathLike[str],
+    document: Any,
+    expected_version: str,
+    *,
+    on_saved: safe_files.OnSaved | None = None,
+) -> Directory:
     """Validate and atomically write `document`, unless the file changed since `expected_version`.
 
     A file that does not exist yet has the version "". The previous version is kept as
-    `<name>.bak` beside the file.
+    `<name>.bak` beside the file. `on_saved(old, new)` runs under the lock after the write.
     """
     path = Path(path)
     data = _dump(document)
     directory = _build(path, data)  # InvalidData here: nothing has been written
-    with _locked(path):
-        old = _read_if_exists(path)
-        if _version(old) != expected_version:
-            raise ConflictError(
-                f"{path} was changed since you opened it (by another editor or by hand); "
-                "reload and re-apply your change"
-            )
-        mode = stat.S_IMODE(path.stat().st_mode) if old is not None else 0o644
-        try:
-            if old is not None:
-                _write_atomically(backup_path(path), old, mode)
-            _write_atomically(path, data, mode)
-        except OSError as error:
-            raise CampaignError(
-                f"{path}: could not save ({error.strerror or error}); the file was not changed"
-            ) from None
+    safe_files.safe_write(
+        path, data, expected_version, on_saved=on_saved, lock_timeout=LOCK_TIMEOUT
+    )
     return directory
 
 
-def backup_path(path: str | os.PathLike[str]) -> Path:
-    """Where save() keeps the previous version: `recipients.yaml.bak` beside the file."""
-    path = Path(path)
-    return path.with_name(path.name + ".bak")
+def from_bytes(path: str | os.PathLike[str], data: bytes) -> Directory:
+    """Validate the bytes of a directory file named `path` (read elsewhere)."""
+    return _build(Path(path), data)
+
+
+backup_path = safe_files.backup_path  # where save() keeps the previous version
 
 
 def to_plain(recipient: Recipient) -> dict[str, Any]:
@@ -172,86 +160,12 @@ def _build(path: Path, data: bytes) -> Directory:
     """Parse and validate the bytes of a directory file."""
     document = load_document(data, str(path))
     recipients = parse(document, str(path), text=data.decode("utf-8"))
-    return Directory(path, recipients, _version(data), document)
+    return Directory(path, recipients, safe_files.version(data), document)
 
 
 def _dump(document: Any) -> bytes:
     """The document as the bytes of a YAML file."""
-    buffer = io.BytesIO()
-    try:
-        round_trip_yaml().dump(document, buffer)
-    except YAMLError as error:
-        raise CampaignError(f"cannot write the directory as YAML: {error}") from None
-    return buffer.getvalue()
-
-
-def _version(data: bytes | None) -> str:
-    """The version of a file's content: its sha256, or "" for no file."""
-    return hashlib.sha256(data).hexdigest() if data is not None else ""
-
-
-def _read_if_exists(path: Path) -> bytes | None:
-    """The file's bytes, or None when there is no file."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return None
-
-
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    """Hold an exclusive flock on `<name>.lock`; a crashed holder leaves no stale lock."""
-    lock_path = path.with_name(path.name + ".lock")
-    fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
-    try:
-        deadline = time.monotonic() + LOCK_TIMEOUT
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise CampaignError(
-                        f"{path}: another save is in progress ({lock_path} is held); "
-                        "try again in a moment"
-                    ) from None
-                time.sleep(0.05)
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
-
-
-def _write_atomically(target: Path, data: bytes, mode: int) -> None:
-    """Replace `target` with `data` via a synced temp file; on failure `target` is untouched."""
-    with tempfile.NamedTemporaryFile(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp", delete=False
-    ) as temp:
-        temp_path = Path(temp.name)
-        try:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
-        except BaseException:
-            temp.close()
-            temp_path.unlink(missing_ok=True)
-            raise
-    try:
-        os.chmod(temp_path, mode)
-        os.replace(temp_path, target)
-    except BaseException:
-        temp_path.unlink(missing_ok=True)
-        raise
-    _fsync_folder(target.parent)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename durable; some file systems refuse fsync on a folder, which is harmless."""
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    return dump_document(document, "the directory")
 
 
 def _plain_phone(phone: Phone) -> str | dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -42,7 +43,17 @@ class TemplateError(CampaignError):
 
 
 class ConflictError(CampaignError):
-    """A save would overwrite a version newer than the one the editor started from."""
+    """A save would overwrite a version newer than the one the editor started from.
+
+    `message` is the headline; `changes` says, one line each, what the other editor changed
+    (empty when that cannot be known); `current_version` is the file's version now.
+    """
+
+    def __init__(self, message: str, changes: Iterable[str] = (), current_version: str = ""):
+        self.message = message
+        self.changes = list(changes)
+        self.current_version = current_version
+        super().__init__("\n".join([message, *self.changes]))
 
 
 class RenderError(CampaignError):

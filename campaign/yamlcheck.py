@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import io
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -19,7 +20,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
-from campaign.errors import InvalidData, Problem
+from campaign.errors import CampaignError, InvalidData, Problem
 from campaign.models import LANGUAGES
 
 _SOURCE_COMMENT = re.compile(r'#\s*source:\s*"(.*)"')
@@ -32,6 +33,16 @@ def round_trip_yaml() -> YAML:
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 4096  # never re-wrap long lines such as the asks
     return yaml
+
+
+def dump_document(document: Any, what: str) -> bytes:
+    """A round-trip document as the bytes of its YAML file."""
+    buffer = io.BytesIO()
+    try:
+        round_trip_yaml().dump(document, buffer)
+    except YAMLError as error:
+        raise CampaignError(f"cannot write {what} as YAML: {error}") from None
+    return buffer.getvalue()
 
 
 def load_document(data: bytes | str, name: str) -> Any:
