@@ -35,6 +35,10 @@ STYLESHEET = "print.css"
 
 _font_config: FontConfiguration | None = None
 _font_config_lock = threading.Lock()
+# WeasyPrint (Pango, HarfBuzz, FontConfiguration) is not thread-safe: two renders in two threads
+# of one process crashed a gunicorn worker with SIGSEGV. One render at a time per process;
+# parallelism is processes.
+_weasyprint_lock = threading.Lock()
 
 
 def font_configuration() -> FontConfiguration:
@@ -140,7 +144,8 @@ def layout(
     source = html(letters, paper=paper, templates_dir=templates_dir, title=title)
     try:
         page = HTML(string=source, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticFetcher())
-        return page.render(font_config=font_configuration(), pdf_variant=PDF_VARIANT)
+        with _weasyprint_lock:
+            return page.render(font_config=font_configuration(), pdf_variant=PDF_VARIANT)
     except Exception as error:
         raise RenderError(
             f"{TEMPLATE}: WeasyPrint could not lay out the letters: {error}"
@@ -150,7 +155,8 @@ def layout(
 def write(document: Document) -> bytes:
     """The PDF bytes of a laid-out document."""
     try:
-        return document.write_pdf(pdf_variant=PDF_VARIANT)
+        with _weasyprint_lock:
+            return document.write_pdf(pdf_variant=PDF_VARIANT)
     except Exception as error:
         raise RenderError(f"WeasyPrint could not write the PDF: {error}") from None
 

@@ -432,3 +432,33 @@ def test_html_gets_plain_values_and_escapes_them():
     assert evil not in source
     assert "&lt;script&gt;x&lt;/script&gt;" in source
     assert 'id="letter-it-interior"' in source and 'lang="it"' in source
+
+
+def test_renders_from_many_threads_are_serialised(monkeypatch):
+    """WeasyPrint crashes when two threads render at once: the module lets one in at a time."""
+    import threading
+    import time
+
+    inside, overlaps = [0], []
+    real_render = pdf.HTML.render
+
+    def counting_render(self, *args, **kwargs):
+        inside[0] += 1
+        overlaps.append(inside[0])
+        time.sleep(0.05)
+        try:
+            return real_render(self, *args, **kwargs)
+        finally:
+            inside[0] -= 1
+
+    monkeypatch.setattr(pdf.HTML, "render", counting_render)
+    letter = make_letter(italian_ministry())
+    threads = [
+        threading.Thread(target=pdf.render, args=([letter],), kwargs={"templates_dir": TEMPLATES})
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert overlaps == [1, 1, 1, 1]
