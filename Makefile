@@ -8,15 +8,24 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # chromium drives the browser tests; poppler-utils gives pdftoppm to look at the PDFs.
 APT_PACKAGES := libharfbuzz-subset0 fonts-paratype chromium poppler-utils
 
-.PHONY: run test bench lint system setup clean
+.PHONY: run serve test bench lint system setup clean translations
 
 run: setup
 	$(VENV)/bin/campaign check
-	$(VENV)/bin/campaign export --name "Sample Supporter" --street "1 Example Street" \
-		--postcode "00100" --city "Rome" --country IT
+	@echo "Serving the campaign at http://127.0.0.1:5000 (Ctrl-C to stop)"
+	$(VENV)/bin/flask --app app run --host 127.0.0.1 --port 5000
 
 test: setup
 	$(PY) -m pytest
+
+# Production: gunicorn with the config in the repository (2 workers; see the README).
+serve: setup
+	$(VENV)/bin/gunicorn -c python:campaign.web.gunicorn_conf app:app
+
+# For translators: collect new strings, then merge them into the it and ru catalogues.
+translations: setup
+	$(VENV)/bin/pybabel extract -F campaign/web/babel.cfg -k _l -o campaign/web/translations/messages.pot campaign/web
+	$(VENV)/bin/pybabel update -i campaign/web/translations/messages.pot -d campaign/web/translations
 
 bench: setup
 	$(PY) benchmarks/bench.py
