@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from campaign import directory, export, templates
+from campaign import directory, export, organisers, templates
 from campaign.addresses import one_line
 from campaign.checks import check_campaign
 from campaign.errors import CampaignError, InvalidData
@@ -154,3 +154,75 @@ def _sender_or_error(fields: dict) -> object:
         raise CampaignError(
             "\n".join(f"--{problem.where}: {problem.message}" for problem in error.problems)
         ) from None
+
+
+@main.group("organisers")
+@click.option(
+    "--instance",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="CAMPAIGN_INSTANCE",
+    default="instance",
+    show_default=True,
+    help="The instance folder holding organisers.json (env CAMPAIGN_INSTANCE).",
+)
+@click.pass_context
+def organisers_group(ctx: click.Context, instance: Path) -> None:
+    """Organiser accounts for the web console: add, list, remove, change a password."""
+    ctx.obj = instance
+
+
+@organisers_group.command("add")
+@click.argument("name")
+@click.pass_obj
+@reports_errors
+def add_organiser(instance: Path, name: str) -> None:
+    """Create the account NAME; asks for the password twice."""
+    organisers.check_name(name)
+    if organisers.exists(instance, name):
+        raise organisers.AccountError(f"there is already an organiser called {name!r}")
+    password = _new_password(name)
+    organisers.add(instance, name, password)
+    click.echo(f"Added organiser {name} to {organisers.accounts_path(instance)}")
+
+
+@organisers_group.command("list")
+@click.pass_obj
+@reports_errors
+def list_organisers(instance: Path) -> None:
+    """List the organiser names."""
+    for name in organisers.names(instance):
+        click.echo(name)
+
+
+@organisers_group.command("remove")
+@click.argument("name")
+@click.confirmation_option(prompt="Remove this organiser? Their sessions end at once.")
+@click.pass_obj
+@reports_errors
+def remove_organiser(instance: Path, name: str) -> None:
+    """Delete the account NAME."""
+    organisers.remove(instance, name)
+    click.echo(f"Removed organiser {name}")
+
+
+@organisers_group.command("password")
+@click.argument("name")
+@click.pass_obj
+@reports_errors
+def change_password(instance: Path, name: str) -> None:
+    """Give NAME a new password (asked twice); signs NAME out everywhere."""
+    if not organisers.exists(instance, name):
+        raise organisers.AccountError(f"there is no organiser called {name!r}")
+    organisers.set_password(instance, name, _new_password(name))
+    click.echo(f"Changed the password of {name}; their other sessions have ended")
+
+
+def _new_password(name: str) -> str:
+    """Ask for a password twice; refuse it here, before hashing, if the policy does."""
+    password = click.prompt(
+        f"Password for {name} (at least {organisers.MIN_LENGTH} characters)",
+        hide_input=True,
+        confirmation_prompt=True,
+    )
+    organisers.check_password(password, name)
+    return password
