@@ -20,10 +20,15 @@ def load_campaign(path: Path) -> Campaign:
         data = path.read_bytes()
     except FileNotFoundError:
         raise CampaignError(f"{path}: file not found") from None
-    document = load_document(data, path.name)
+    return parse_campaign(data, path.name)
+
+
+def parse_campaign(data: bytes, name: str = "campaign.yaml") -> Campaign:
+    """Check the bytes of a campaign.yaml (read elsewhere, or edited); InvalidData if wrong."""
+    document = load_document(data, name)
     if not isinstance(document, Mapping):
-        raise InvalidData([Problem(f"{path.name}:1", "must be a mapping of campaign fields")])
-    check = Checker(path.name, data.decode("utf-8").splitlines())
+        raise InvalidData([Problem(f"{name}:1", "must be a mapping of campaign fields")])
+    check = Checker(name, data.decode("utf-8").splitlines())
     texts = {
         key: check.localized(document, key, key, multiline=key in _MULTI_LINE) for key in _LOCALIZED
     }

@@ -18,6 +18,7 @@ from campaign.addresses import country_name, sender_lines
 from campaign.campaign_file import load_campaign
 from campaign.errors import CampaignError, TemplateError
 from campaign.models import LANGUAGES, Campaign, Letter, Recipient, Sender, localized
+from campaign.sandbox import letter_environment
 
 # Babel locales for the long date: British English writes "22 November 2026".
 _DATE_LOCALES = {"en": "en_GB", "it": "it_IT", "ru": "ru_RU"}
@@ -54,7 +55,7 @@ def load(templates_dir: Path | str) -> Templates:
     if not directory.is_dir():
         raise CampaignError(f"{directory}: no such folder; pass --templates DIR with campaign.yaml")
     campaign = load_campaign(directory / "campaign.yaml")
-    env = environment(directory, autoescape=False)
+    env = letter_environment(directory)
     bodies = {language: _compile(env, body_name(language)) for language in LANGUAGES}
     call_scripts = {
         language: _compile_string(env, "campaign.yaml: call_script." + language, source)
@@ -65,11 +66,15 @@ def load(templates_dir: Path | str) -> Templates:
 
 def compile_body(templates: Templates, language: str, source: str) -> jinja2.Template:
     """Compile an edited letter body, raising TemplateError with its line on a syntax error."""
-    env = environment(templates.directory, autoescape=False)
+    return compile_source(templates.directory, body_name(language), source)
+
+
+def compile_source(templates_dir: Path, name: str, source: str) -> jinja2.Template:
+    """Compile a letter template held in memory (named `name` in messages) in the sandbox."""
     try:
-        return env.from_string(source)
+        return letter_environment(templates_dir).from_string(source)
     except jinja2.TemplateSyntaxError as error:
-        raise TemplateError(f"{body_name(language)}:{error.lineno}", str(error.message)) from None
+        raise TemplateError(f"{name}:{error.lineno}", str(error.message)) from None
 
 
 def _compile(env: ImmutableSandboxedEnvironment, name: str) -> jinja2.Template:
@@ -189,7 +194,7 @@ def error_line(error: Exception, file_name: str = ".txt") -> int:
 def _explain(error: Exception) -> str:
     """What went wrong in words an organiser can act on."""
     message = str(error).rstrip(".")
-    if "unsafe" in message or isinstance(error, SecurityError):
+    if "unsafe" in message:
         return f"{message}; templates may use only the values listed at the top of the file"
     if isinstance(error, jinja2.UndefinedError):
         return f"{message}; check the spelling against the values listed at the top of the file"

@@ -1,0 +1,205 @@
+"""The sandbox for letter templates, with limits on size and time, and static checks.
+
+Organisers edit the letter bodies and call scripts in the browser, and an organiser account is
+a target: a template must neither reach Python internals nor exhaust the server. On top of
+Jinja's ImmutableSandboxedEnvironment (no private attributes, no mutation, range() capped):
+
+- size: every value a template builds by `*`, `+`, `%`, a call, a filter or a namespace
+  assignment, and the whole output, is at most MAX_TEXT characters or items, and numbers passed
+  to functions and filters are at most MAX_NUMBER; so no single step can allocate much memory;
+- time: `time_limit` stops a render that runs longer than its budget, from a trace function
+  that checks the clock on every line of template code (a loop without output still runs lines);
+  it is used when a template is validated before it is saved, not for every supporter's letter;
+- statically: `private_names` finds `x.__class__`, `x["_y"]` anywhere, even in a branch that
+  the sample data never takes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import FileSystemLoader, StrictUndefined, nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.utils import Namespace
+
+MAX_TEXT = 20_000  # characters (or items) in any value a letter template builds, and its output
+MAX_NUMBER = 10_000  # the largest number a template may pass to a function or a filter
+MAX_POWER_BITS = 256  # the largest result of ** in bits
+TEMPLATE_FILE = "<template>"  # the file name Jinja gives the code of a compiled template
+_WIDE_FORMAT = re.compile(r"%[-+ #0]*(\d{5,}|\*)|%[-+ #0]*\d*\.\d{5,}|\{[^{}]*:[^{}]*\d{5,}")
+
+
+class TooSlow(BaseException):  # not an Exception: nothing between here and the check catches it
+    """The render ran past its time budget; `line` is the template line it had reached."""
+
+    def __init__(self, line: int):
+        super().__init__(line)
+        self.line = line
+
+
+class LetterSandbox(ImmutableSandboxedEnvironment):
+    """The immutable sandbox with a size limit on every value a template builds."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def __init__(self, templates_dir: Path | str):
+        super().__init__(
+            loader=FileSystemLoader(templates_dir),
+            undefined=StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+        )
+        self.filters = {name: _bounded_filter(f) for name, f in self.filters.items()}
+        self.globals["namespace"] = BoundedNamespace
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        """`left operator right`, refused before it could build something huge."""
+        if operator == "*":
+            _check_repeat(left, right)
+            _check_repeat(right, left)
+        elif operator == "**":
+            _check_power(left, right)
+        elif operator == "%" and isinstance(left, str):
+            check_format(left)
+        return bounded(super().call_binop(context, operator, left, right))
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        """A call from template code, with bounded arguments and result."""
+        check_arguments(args, kwargs)
+        return bounded(super().call(__context, __obj, *args, **kwargs))
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """str.format and str.format_map for template code, without huge widths."""
+        wrapper = super().wrap_str_format(value)
+        if wrapper is not None:
+            check_format(value.__self__)
+        return wrapper
+
+    @staticmethod
+    def concat(parts: Iterable[str]) -> str:
+        """The output of a render, refused as soon as it grows past MAX_TEXT."""
+        collected, size = [], 0
+        for part in parts:
+            size += len(part)
+            if size > MAX_TEXT:
+                raise SecurityError(f"the text is longer than {MAX_TEXT:,} characters")
+            collected.append(part)
+        return "".join(collected)
+
+
+class BoundedNamespace(Namespace):
+    """Jinja's namespace(), whose attributes obey the size limit too."""
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        super().__setitem__(name, bounded(value))
+
+
+def letter_environment(templates_dir: Path | str) -> LetterSandbox:
+    """The environment letter bodies and call scripts are compiled and rendered in."""
+    return LetterSandbox(templates_dir)
+
+
+def bounded(value: Any) -> Any:
+    """`value`, unless it is a text or collection over MAX_TEXT: then SecurityError."""
+    if isinstance(value, str | bytes | list | tuple | dict | set) and len(value) > MAX_TEXT:
+        raise SecurityError(f"a value longer than {MAX_TEXT:,} characters or items was built")
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4096:
+        raise SecurityError("a number far too large was built")
+    return value
+
+
+def check_arguments(args: Iterable[Any], kwargs: dict[str, Any]) -> None:
+    """Refuse numbers over MAX_NUMBER and values over MAX_TEXT passed to a function."""
+    for name, value in [*enumerate(args), *kwargs.items()]:
+        if str(name).startswith("_"):
+            continue  # Jinja's own bookkeeping (_loop_vars, _block_vars)
+        bounded(value)
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and abs(value) > MAX_NUMBER:
+            raise SecurityError(f"the number {value} is too large (at most {MAX_NUMBER:,})")
+
+
+def check_format(text: str) -> None:
+    """Refuse a format string with a huge field width or precision."""
+    if _WIDE_FORMAT.search(text):
+        raise SecurityError("a format with a field width of 10,000 or more is not allowed")
+
+
+@contextlib.contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise TooSlow in this thread once template code has run for `seconds`.
+
+    A trace function sees every call, and every line of compiled template code, including each
+    turn of a loop; it checks the clock there. The previous trace function (a debugger,
+    coverage) is put back afterwards.
+    """
+    deadline = time.monotonic() + seconds
+
+    def on_line(frame: Any, event: str, arg: Any) -> Callable | None:
+        if time.monotonic() > deadline:
+            raise TooSlow(frame.f_lineno)
+        return on_line
+
+    def on_call(frame: Any, event: str, arg: Any) -> Callable | None:
+        if time.monotonic() > deadline:
+            raise TooSlow(0)
+        return on_line if frame.f_code.co_filename == TEMPLATE_FILE else None
+
+    previous = sys.gettrace()
+    sys.settrace(on_call)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
+
+
+def private_names(template_ast: nodes.Template) -> list[tuple[int, str]]:
+    """(line, name) of every attribute or key starting with "_" that the template reaches for."""
+    found = [
+        (node.lineno, node.attr)
+        for node in template_ast.find_all(nodes.Getattr)
+        if node.attr.startswith("_")
+    ]
+    found += [
+        (node.lineno, node.arg.value)
+        for node in template_ast.find_all(nodes.Getitem)
+        if isinstance(node.arg, nodes.Const)
+        and isinstance(node.arg.value, str)
+        and node.arg.value.startswith("_")
+    ]
+    return sorted(found)
+
+
+def _bounded_filter(function: Callable) -> Callable:
+    """A filter with bounded arguments and result (its pass_context marks are kept)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        check_arguments(args, kwargs)
+        if function is jinja2.filters.do_format and args and isinstance(args[0], str):
+            check_format(args[0])
+        return bounded(function(*args, **kwargs))
+
+    return wrapper
+
+
+def _check_repeat(sequence: Any, times: Any) -> None:
+    """Refuse `sequence * times` when the result would be over MAX_TEXT."""
+    repeat = isinstance(sequence, str | list | tuple) and isinstance(times, int)
+    if repeat and len(sequence) * times > MAX_TEXT:
+        raise SecurityError(f"repeating this would build over {MAX_TEXT:,} characters")
+
+
+def _check_power(base: Any, exponent: Any) -> None:
+    """Refuse `base ** exponent` when the result would be a huge number."""
+    integers = isinstance(base, int) and isinstance(exponent, int) and exponent > 0
+    if integers and abs(base).bit_length() * exponent > MAX_POWER_BITS:
+        raise SecurityError("this power is too large")
