@@ -8,7 +8,9 @@ UPSERT per increment keep every count exact.
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime as dt
+import io
 import os
 import re
 import sqlite3
@@ -135,3 +137,42 @@ def by_channel(db_path: str | os.PathLike[str]) -> dict[str, int]:
 def by_day(db_path: str | os.PathLike[str]) -> dict[str, int]:
     """Letters counted per day, oldest first."""
     return _grouped(db_path, "day")
+
+
+# --- for the organisers' dashboard ---------------------------------------------------------------
+
+
+def rows(db_path: str | os.PathLike[str]) -> list[tuple[str, str, str, int]]:
+    """Every count as (office, channel, day, n), by day, then office, then channel."""
+    with _connection(db_path) as connection:
+        return connection.execute(
+            "SELECT office, channel, day, n FROM counts ORDER BY day, office, channel"
+        ).fetchall()
+
+
+def by_office_and_channel(db_path: str | os.PathLike[str]) -> dict[str, dict[str, int]]:
+    """Letters per office, split by channel: {office: {channel: n}}, channels in CHANNELS order."""
+    table: dict[str, dict[str, int]] = {}
+    for office, channel, _day, n in rows(db_path):
+        cells = table.setdefault(office, dict.fromkeys(CHANNELS, 0))
+        cells[channel] = cells.get(channel, 0) + n
+    return dict(sorted(table.items()))
+
+
+def daily(
+    db_path: str | os.PathLike[str], days: int = 30, today: str | None = None
+) -> list[tuple[str, int]]:
+    """Letters per day for the last `days` days up to `today` (UTC), days without any as 0."""
+    last = dt.date.fromisoformat(check_day(today))
+    counted = by_day(db_path)
+    span = [last - dt.timedelta(days=offset) for offset in range(max(days, 1) - 1, -1, -1)]
+    return [(day.isoformat(), counted.get(day.isoformat(), 0)) for day in span]
+
+
+def counts_csv(db_path: str | os.PathLike[str]) -> str:
+    """All counts as CSV text (office, channel, day, letters): nothing about any supporter."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(("office", "channel", "day", "letters"))
+    writer.writerows(rows(db_path))
+    return buffer.getvalue()
