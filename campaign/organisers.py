@@ -27,10 +27,11 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from campaign import safe_files
+from campaign import audit, safe_files
 from campaign.errors import CampaignError
 
 FILE_NAME = "organisers.json"
+COMMAND_LINE = "command line"  # who changed an account, in the audit log, outside the web
 NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 MIN_LENGTH = 15  # single-factor passwords (SP 800-63B-4, 3.1.1.2)
 MAX_LENGTH = 256
@@ -103,7 +104,9 @@ def exists(instance: str | os.PathLike[str], name: str) -> bool:
     return _key(_read(instance), name) is not None
 
 
-def add(instance: str | os.PathLike[str], name: str, password: str) -> None:
+def add(
+    instance: str | os.PathLike[str], name: str, password: str, *, by: str = COMMAND_LINE
+) -> None:
     """Create an account; AccountError if the name is taken, WeakPassword if refused."""
     check_name(name)
     check_password(password, name)
@@ -115,18 +118,22 @@ def add(instance: str | os.PathLike[str], name: str, password: str) -> None:
         accounts[name] = record
 
     _update(instance, change)
+    _log(instance, by, "add", f"organiser {name} added")
 
 
-def remove(instance: str | os.PathLike[str], name: str) -> None:
+def remove(instance: str | os.PathLike[str], name: str, *, by: str = COMMAND_LINE) -> None:
     """Delete an account; AccountError if there is none of that name."""
 
     def change(accounts: dict[str, Any]) -> None:
         del accounts[_existing_key(accounts, name)]
 
     _update(instance, change)
+    _log(instance, by, "delete", f"organiser {name} removed")
 
 
-def set_password(instance: str | os.PathLike[str], name: str, password: str) -> str:
+def set_password(
+    instance: str | os.PathLike[str], name: str, password: str, *, by: str = COMMAND_LINE
+) -> str:
     """Give an account a new password and a new session epoch; return the epoch."""
     check_password(password, name)
     record = _new_record(password)
@@ -136,6 +143,7 @@ def set_password(instance: str | os.PathLike[str], name: str, password: str) -> 
         accounts[key] = {**accounts[key], **record}
 
     _update(instance, change)
+    _log(instance, by, "update", f"password of {name} changed; signed out everywhere")
     return record["session_epoch"]
 
 
@@ -164,7 +172,9 @@ def session_epoch(instance: str | os.PathLike[str], name: str) -> str:
     return accounts[key]["session_epoch"] if key is not None else ""
 
 
-def sign_out_everywhere(instance: str | os.PathLike[str], name: str) -> str:
+def sign_out_everywhere(
+    instance: str | os.PathLike[str], name: str, *, by: str = COMMAND_LINE
+) -> str:
     """Replace the account's session epoch, ending every session; return the new epoch."""
     epoch = secrets.token_urlsafe(24)
 
@@ -172,6 +182,7 @@ def sign_out_everywhere(instance: str | os.PathLike[str], name: str) -> str:
         accounts[_existing_key(accounts, name)]["session_epoch"] = epoch
 
     _update(instance, change)
+    _log(instance, by, "update", f"{name} signed out everywhere")
     return epoch
 
 
@@ -210,6 +221,11 @@ def _update(instance: str | os.PathLike[str], change) -> None:
         return (text + "\n").encode("utf-8")
 
     safe_files.update(path, rewrite, mode=safe_files.PRIVATE_MODE)
+
+
+def _log(instance: str | os.PathLike[str], by: str, action: str, summary: str) -> None:
+    """An audit entry for an account change (names only; never a password or a hash)."""
+    audit.record(instance, by, FILE_NAME, action, summary=summary)
 
 
 def _key(accounts: dict[str, Any], name: str) -> str | None:

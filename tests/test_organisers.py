@@ -8,7 +8,7 @@ import pytest
 from argon2 import PasswordHasher
 from click.testing import CliRunner
 
-from campaign import organisers
+from campaign import audit, organisers
 from campaign.cli import main
 from campaign.organisers import AccountError, WeakPassword
 
@@ -149,6 +149,20 @@ def test_set_password_changes_the_hash_and_the_session_epoch(instance):
     assert not organisers.verify(instance, "maria", GOOD)
     with pytest.raises(WeakPassword):
         organisers.set_password(instance, "maria", "maria is great!!")
+
+
+def test_account_changes_are_in_the_audit_log_without_secrets(instance):
+    organisers.add(instance, "maria", GOOD)
+    organisers.set_password(instance, "maria", OTHER, by="maria")
+    organisers.remove(instance, "maria")
+    changes = audit.recent_changes(instance)
+    assert [(c.who, c.action, c.summary) for c in changes] == [
+        ("command line", "delete", "organiser maria removed"),
+        ("maria", "update", "password of maria changed; signed out everywhere"),
+        ("command line", "add", "organiser maria added"),
+    ]
+    log = audit.log_path(instance).read_text()
+    assert GOOD not in log and OTHER not in log and "argon2" not in log
 
 
 def test_sign_out_everywhere_replaces_the_epoch(instance):
