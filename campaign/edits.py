@@ -12,7 +12,7 @@ changed since the editor opened the file.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,7 +67,10 @@ def add_office(document: Any, plain: Mapping[str, Any]) -> None:
 
 
 def update_office(document: Any, office_id: str, plain: Mapping[str, Any]) -> None:
-    """Change the fields given in `plain` of one office in place; other fields stay as they are."""
+    """Change the fields given in `plain` of one office in place; other fields stay as they are.
+
+    A nested mapping (salutation, address, ask) is given whole: its keys left out are removed.
+    """
     entries = _entries(document)
     _, entry = _find(entries, office_id)
     new_id = plain.get("id", office_id)
@@ -215,19 +218,31 @@ def compare(
     return changes
 
 
-def field_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[FieldChange, ...]:
-    """The fields that differ between two plain offices, nested mappings key by key."""
+def field_changes(
+    old: Mapping[str, Any],
+    new: Mapping[str, Any],
+    order: Sequence[str] = ENTRY_KEYS,
+    orders: Mapping[str, Sequence[str]] = ORDERS,
+) -> tuple[FieldChange, ...]:
+    """The fields that differ between two plain records (mappings by key, lists by item)."""
     changes = []
-    for key in _keys_in_order(old, new, ENTRY_KEYS):
+    for key in _keys_in_order(old, new, order):
         before, after = normal(old.get(key)), normal(new.get(key))
         if before == after:
             continue
         if isinstance(before, dict | type(None)) and isinstance(after, dict | type(None)):
-            order = ORDERS.get(key, ())
-            for sub in _keys_in_order(before or {}, after or {}, order):
+            for sub in _keys_in_order(before or {}, after or {}, orders.get(key, ())):
                 sub_before, sub_after = (before or {}).get(sub), (after or {}).get(sub)
                 if normal(sub_before) != normal(sub_after):
                     changes.append(FieldChange(f"{key}.{sub}", show(sub_before), show(sub_after)))
+        elif _records(before) and _records(after):
+            for index in range(max(len(before or []), len(after or []))):
+                item_before = before[index] if index < len(before or []) else None
+                item_after = after[index] if index < len(after or []) else None
+                if item_before != item_after:
+                    changes.append(
+                        FieldChange(f"{key}[{index}]", show(item_before), show(item_after))
+                    )
         else:
             changes.append(FieldChange(key, show(before), show(after)))
     return tuple(changes)
@@ -369,7 +384,14 @@ def _end_without_blank_line(entry: Any) -> None:
         item[2] = None
 
 
-def _keys_in_order(a: Mapping, b: Mapping, order: tuple[str, ...]) -> list[str]:
+def _records(value: Any) -> bool:
+    """Whether a value is a list of mappings (or nothing), compared item by item."""
+    return value is None or (
+        isinstance(value, list) and all(isinstance(item, dict) for item in value)
+    )
+
+
+def _keys_in_order(a: Mapping, b: Mapping, order: Sequence[str]) -> list[str]:
     """The keys of two mappings, in `order` first, then any others."""
     keys = dict.fromkeys([*a, *b])
     return [key for key in order if key in keys] + [key for key in keys if key not in order]

@@ -20,6 +20,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import jinja2
+
 from campaign import audit, directory, edits, safe_files, templates, versions
 from campaign.campaign_file import parse_campaign
 from campaign.checks import SAMPLE_SENDER
@@ -345,7 +347,7 @@ def _body_path(templates_dir: str | os.PathLike[str], language: str) -> Path:
     return Path(templates_dir) / templates.body_name(_language(language))
 
 
-def _compiled(templates_dir: str | os.PathLike[str], name: str, source: str):
+def _compiled(templates_dir: str | os.PathLike[str], name: str, source: str) -> jinja2.Template:
     """The compiled template, after the checks that need no rendering."""
     if len(source) > SOURCE_MAX_CHARS:
         raise TemplateError(
@@ -436,13 +438,18 @@ def _campaign_conflict(
     return ConflictError(headline, lines, safe_files.version(current))
 
 
-def _campaign_changes(before: Mapping[str, Any], after: Mapping[str, Any]):
+def _campaign_changes(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> tuple[edits.FieldChange, ...]:
     """The campaign fields that differ, field by field."""
     return edits.field_changes(before, after, CAMPAIGN_FIELDS, _ORDERS)
 
 
 def _log_campaign(
-    instance: str | os.PathLike[str], who: str, changes: Sequence, summary: str
+    instance: str | os.PathLike[str],
+    who: str,
+    changes: Sequence[edits.FieldChange],
+    summary: str,
 ) -> None:
     """The audit entry of a campaign.yaml save."""
     fields = [change.field for change in changes]

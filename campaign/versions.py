@@ -83,7 +83,7 @@ def remember(instance: str | os.PathLike[str], path: str | os.PathLike[str]) -> 
     return data, safe_files.version(data)
 
 
-def keeper(instance: str | os.PathLike[str], file_name: str, who: str):
+def keeper(instance: str | os.PathLike[str], file_name: str, who: str) -> safe_files.OnSaved:
     """An `on_saved(old, new)` for safe_write: keep an unknown old version, then the new one."""
 
     def on_saved(old: bytes | None, new: bytes) -> None:
