@@ -95,7 +95,9 @@ def duplicate_office(document: Any, office_id: str, new_id: str) -> None:
 def delete_office(document: Any, office_id: str) -> None:
     """Remove an office from the directory."""
     entries = _entries(document)
-    index, _ = _find(entries, office_id)
+    index, entry = _find(entries, office_id)
+    if index > 0:
+        _keep_comments_after(entry, entries[index - 1])
     del entries[index]
     if index == len(entries) and entries:
         _end_without_blank_line(entries[-1])
@@ -373,6 +375,27 @@ def _separate(entries: list, index: int) -> None:
     item = entry.ca.items.setdefault(last, [None, None, None, None])
     if item[2] is None:
         item[2] = CommentToken("\n\n", CommentMark(0), None)
+
+
+def _trailing(entry: Any) -> list | None:
+    """The comment slot after an entry's last value, which holds what precedes the next entry."""
+    if not isinstance(entry, CommentedMap) or not entry:
+        return None
+    last = list(entry)[-1]
+    if isinstance(entry[last], Mapping | list):
+        return None
+    return entry.ca.items.setdefault(last, [None, None, None, None])
+
+
+def _keep_comments_after(deleted: Any, previous: Any) -> None:
+    """Move the comments after a deleted entry (before the next one) to the previous entry."""
+    source, target = _trailing(deleted), _trailing(previous)
+    if source is None or target is None or source[2] is None or "#" not in source[2].value:
+        return
+    if target[2] is None or "#" not in target[2].value:
+        target[2] = source[2]
+    else:
+        target[2].value = target[2].value.rstrip("\n") + "\n" + source[2].value[1:]
 
 
 def _end_without_blank_line(entry: Any) -> None:

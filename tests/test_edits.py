@@ -198,6 +198,20 @@ def test_delete_office_and_the_last_one(copy, instance):
     assert [c.action for c in audit.recent_changes(instance)] == ["delete", "delete"]
 
 
+def test_deleting_an_office_keeps_the_comment_heading_the_next_one(copy, instance):
+    text = copy.read_text(encoding="utf-8")
+    text = text.replace(
+        "\n  - id: it-foreign-affairs\n", "\n  # Foreign affairs\n  - id: it-foreign-affairs\n"
+    )
+    copy.write_text(text, encoding="utf-8")
+    loaded = edits.open_directory(copy, instance=instance)
+    edit(copy, instance, loaded, lambda doc: edits.delete_office(doc, "it-justice"))
+    after = copy.read_text(encoding="utf-8")
+    assert (
+        '    verified: "2026-11-22"\n\n  # Foreign affairs\n  - id: it-foreign-affairs\n' in after
+    )
+
+
 # --- conflicts -----------------------------------------------------------------------------------
 
 
