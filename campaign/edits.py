@@ -87,7 +87,11 @@ def duplicate_office(document: Any, office_id: str, new_id: str) -> None:
     index, entry = _find(entries, office_id)
     if new_id in _ids(entries):
         raise CampaignError(f"there is already an office with the id '{new_id}'; pick another")
-    entries.insert(index + 1, _new_entry({**to_plain(entry), "id": new_id}, entries))
+    copied = _new_entry({**to_plain(entry), "id": new_id}, entries)
+    entries.insert(index + 1, copied)
+    original_slot, copied_slot = _trailing(entry), _trailing(copied)
+    if original_slot is not None and copied_slot is not None:  # what heads the next entry
+        copied_slot[2], original_slot[2] = original_slot[2], None
     _separate(entries, index)
     _separate(entries, index + 1)
 

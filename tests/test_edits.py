@@ -185,6 +185,16 @@ def test_duplicate_office_inserts_the_copy_after_the_original(copy, instance):
         edits.duplicate_office(saved.document, "it-interior", "it-justice")
 
 
+def test_duplicate_goes_between_the_original_and_the_comment_heading_the_next(copy, instance):
+    text = copy.read_text(encoding="utf-8")
+    copy.write_text(text.replace("\n  - id: it-justice\n", "\n  # Justice\n  - id: it-justice\n"))
+    loaded = edits.open_directory(copy, instance=instance)
+    edit(copy, instance, loaded, lambda doc: edits.duplicate_office(doc, "it-interior", "it-x"))
+    after = copy.read_text(encoding="utf-8")
+    assert '"2026-11-22"\n\n  - id: it-x\n' in after
+    assert '"2026-11-22"\n\n  # Justice\n  - id: it-justice\n' in after
+
+
 def test_delete_office_and_the_last_one(copy, instance):
     loaded = edits.open_directory(copy, instance=instance)
     last = loaded.ids[-1]
