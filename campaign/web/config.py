@@ -28,7 +28,9 @@ DEFAULTS = {
     # processes (gunicorn workers). A request waits at most this long for the slot, then 503:
     # the wait holds one thread, so the queue is bounded by the threads of the worker.
     "PDF_RENDERS_PER_PROCESS": 1,
-    "PDF_RENDER_WAIT_S": 1.0,
+    # 5 s: longer than a render under load (1.0-1.5 s measured, benchmarks/RESULTS.md), so two
+    # supporters landing on one worker wait their turn instead of getting 503.
+    "PDF_RENDER_WAIT_S": 5.0,
     "RETRY_AFTER_S": 10,
     "RATE_LIMIT": 20,  # PDF and .eml generations per client and window, per process
     "RATE_WINDOW_S": 60,
