@@ -110,7 +110,8 @@ def live_server(start_server) -> LiveServer:
 def browser() -> Iterator[Browser]:
     """One headless Debian chromium for the whole session."""
     if not CHROMIUM.exists():
-        pytest.skip("the browser tests need Debian's chromium at /usr/bin/chromium")
+        # Never a skip: CI must run the browser tests. `make test` installs chromium.
+        pytest.fail("the browser tests need Debian's chromium: apt-get install chromium")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS

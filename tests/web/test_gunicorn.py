@@ -91,7 +91,7 @@ def stop(process: subprocess.Popen) -> int:
 def gunicorn(tmp_path_factory) -> Iterator[Served]:
     """gunicorn serving the app with the repository's config (two workers)."""
     if not GUNICORN.exists():
-        pytest.skip(f"{GUNICORN} is not installed")
+        pytest.fail(f"{GUNICORN} is not installed: run make test, which installs it")
     folder = tmp_path_factory.mktemp("gunicorn")
     port = free_port()
     env = {
