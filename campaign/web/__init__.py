@@ -37,9 +37,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     error_pages.register(app)
     app.log_exception = functools.partial(error_pages.log_exception_without_message, app)  # type: ignore[method-assign]
 
-    from campaign.web import public
+    from campaign.web import admin, public
 
     app.register_blueprint(public.bp)
+    admin.init_app(app)
 
     @app.get("/healthz")
     def healthz():

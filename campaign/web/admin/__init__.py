@@ -1,0 +1,98 @@
+"""The organisers' console under /admin: sign-in, recipients, letters, campaign, dashboard.
+
+Every page needs a signed-in organiser (see `auth`). The views only call the core
+(`edits`, `interchange`, `letter_edits`, `counts`, `organisers`, ...); the modules here turn
+requests into those calls and their results and errors into pages.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+
+from campaign.errors import CampaignError
+from campaign.web.admin import auth
+from campaign.web.admin.common import messages_of
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+DEFAULTS = {
+    # Failed sign-ins per account and per client, in a window (per process).
+    "ADMIN_SIGNIN_ACCOUNT_LIMIT": 5,
+    "ADMIN_SIGNIN_CLIENT_LIMIT": 20,
+    "ADMIN_SIGNIN_WINDOW_S": 15 * 60,
+    "ADMIN_SESSION_MAX_AGE_S": 12 * 3600,  # a console session ends after this, signed out or not
+    "ADMIN_IMPORT_MAX_BYTES": 150_000,  # an uploaded CSV; it travels back in the confirm form
+}
+# The pages anyone may open: the sign-in form itself.
+OPEN_ENDPOINTS = frozenset({"admin.sign_in", "admin.sign_in_slash"})
+NAVIGATION = (
+    ("admin.dashboard", _l("Dashboard")),
+    ("admin.recipients", _l("Recipients")),
+    ("admin.import_form", _l("Import and export")),
+    ("admin.letter", _l("Letters")),
+    ("admin.campaign", _l("Campaign")),
+    ("admin.history", _l("History")),
+)
+
+
+def init_app(app: Flask) -> None:
+    """Settings, the sign-in limiters and the blueprint; secure cookies outside debug and tests."""
+    for key, value in DEFAULTS.items():
+        app.config.setdefault(key, value)
+    if not (app.debug or app.testing or os.environ.get("CAMPAIGN_SECURE_COOKIES") == "0"):
+        # Browsers keep Secure cookies on http://127.0.0.1 and localhost, so `make run` works.
+        app.config["SESSION_COOKIE_SECURE"] = True
+    app.extensions["campaign.admin"] = auth.make_limiters(app.config)
+    app.register_blueprint(bp)
+
+
+@bp.before_request
+def require_organiser():
+    """Every console page but the sign-in form needs a signed-in organiser."""
+    if request.endpoint in OPEN_ENDPOINTS:
+        return None
+    name = auth.current_organiser()
+    if name is None:
+        wanted = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("admin.sign_in", next=wanted), code=303)
+    g.organiser = name
+    return None
+
+
+@bp.errorhandler(CampaignError)
+def campaign_error(error: CampaignError):
+    """A file the console cannot work with (e.g. broken by hand): say what, never a traceback."""
+    html = render_template("admin/problem.html", lines=messages_of(error))
+    return html, 500
+
+
+@bp.context_processor
+def console_globals() -> dict:
+    """The organiser's name and the console's navigation, for every console page."""
+    return {"organiser": g.get("organiser"), "admin_navigation": NAVIGATION}
+
+
+from campaign.web.admin import (  # noqa: E402  (the views register themselves on bp)
+    campaign_views,
+    dashboard,
+    history,
+    letters,
+    recipients,
+    signin,
+    transfer,
+)
+
+__all__ = [
+    "bp",
+    "campaign_views",
+    "dashboard",
+    "history",
+    "init_app",
+    "letters",
+    "recipients",
+    "signin",
+    "transfer",
+]

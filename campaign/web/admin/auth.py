@@ -1,0 +1,134 @@
+"""Console sessions: sign in, the check on every request, sign out; failed sign-ins limited.
+
+The session cookie (signed by Flask) holds the organiser's name, the account's session epoch
+at sign-in, a random session id and the time of sign-in. Every request compares the epoch with
+the account's current one (`organisers.session_epoch`): signing out replaces it
+(`organisers.sign_out_everywhere`), so a copy of the old cookie no longer opens anything.
+"""
+
+from __future__ import annotations
+
+import hmac
+import math
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import current_app, g, session
+
+from campaign import organisers
+from campaign.web.guards import TooMany
+
+
+class FailureLimiter:
+    """Failures per key in a sliding window: `check` before trying, `failed` after a failure.
+
+    Unlike the supporters' RateLimiter, a success costs nothing, and a client over the limit
+    is refused before its password is even checked. In this process's memory only.
+    """
+
+    def __init__(self, limit: int, window_s: float, max_keys: int = 10_000):
+        self.limit, self.window_s, self.max_keys = limit, window_s, max_keys
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, key: str) -> None:
+        """Raise TooMany (with the seconds to wait) when `key` has used up its failures."""
+        now = time.monotonic()
+        with self._lock:
+            failures = self._recent(key, now)
+            if len(failures) >= self.limit:
+                raise TooMany(max(1, math.ceil(failures[0] + self.window_s - now)))
+
+    def failed(self, key: str) -> None:
+        """Count one failure for `key`."""
+        now = time.monotonic()
+        with self._lock:
+            if key not in self._failures and len(self._failures) >= self.max_keys:
+                self._failures.pop(next(iter(self._failures)))  # the longest-known key goes
+            self._recent(key, now).append(now)
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        """The failures of `key` still inside the window."""
+        failures = self._failures.setdefault(key, deque())
+        while failures and failures[0] <= now - self.window_s:
+            failures.popleft()
+        return failures
+
+
+@dataclass(frozen=True)
+class Limiters:
+    """The sign-in limiters of this process, in app.extensions["campaign.admin"]."""
+
+    per_account: FailureLimiter
+    per_client: FailureLimiter
+
+
+def make_limiters(settings: Mapping) -> Limiters:
+    """Limiters with the app's settings."""
+    window = settings["ADMIN_SIGNIN_WINDOW_S"]
+    return Limiters(
+        FailureLimiter(settings["ADMIN_SIGNIN_ACCOUNT_LIMIT"], window),
+        FailureLimiter(settings["ADMIN_SIGNIN_CLIENT_LIMIT"], window),
+    )
+
+
+def limiters() -> Limiters:
+    """This app's sign-in limiters."""
+    return current_app.extensions["campaign.admin"]
+
+
+def account_key(name: str) -> str:
+    """The limiter key of an account name (names match regardless of case)."""
+    return name.casefold()[:64]
+
+
+def instance() -> str:
+    """The instance folder, where the accounts are kept."""
+    return current_app.instance_path
+
+
+def stored_name(name: str) -> str:
+    """The account name as it was created (sign-in accepts any case)."""
+    known = {stored.casefold(): stored for stored in organisers.names(instance())}
+    return known.get(name.casefold(), name)
+
+
+def start_session(name: str) -> None:
+    """A fresh session for `name`: old contents (and the old CSRF token) dropped."""
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches the token of the request here
+    session["organiser"] = name
+    session["epoch"] = organisers.session_epoch(instance(), name)
+    session["sid"] = secrets.token_urlsafe(18)
+    session["since"] = int(time.time())
+
+
+def current_organiser() -> str | None:
+    """The signed-in organiser, or None (no session, signed out, expired or account removed)."""
+    name = session.get("organiser")
+    if not isinstance(name, str) or not name:
+        return None
+    epoch = organisers.session_epoch(instance(), name)
+    kept = session.get("epoch")
+    since = session.get("since")
+    max_age = current_app.config["ADMIN_SESSION_MAX_AGE_S"]
+    if (
+        not epoch
+        or not isinstance(kept, str)
+        or not hmac.compare_digest(epoch.encode(), kept.encode())
+        or not isinstance(since, int)
+        or time.time() - since > max_age
+    ):
+        session.clear()
+        return None
+    return name
+
+
+def end_session(name: str) -> None:
+    """Sign out: every session of the account ends, this one's cookie is emptied."""
+    organisers.sign_out_everywhere(instance(), name)
+    session.clear()

@@ -1,0 +1,98 @@
+"""The campaign in the console: its texts, chronology, quotes and deadline; open or close it."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from campaign import letter_edits
+from campaign.errors import CampaignError, ConflictError, InvalidData
+from campaign.web.admin import bp, campaign_form
+from campaign.web.admin.common import instance, messages_of, problem_text, templates_dir, who
+from campaign.web.campaign_page import campaign_is_closed
+
+
+@bp.route("/campaign", methods=["GET", "POST"])
+def campaign():
+    """The campaign form; saved by letter_edits.edit_campaign with the version it came from."""
+    fields, version = letter_edits.open_campaign(templates_dir(), instance=instance())
+    if request.method == "GET":
+        return campaign_page(campaign_form.from_fields(fields), version)
+    values, errors = campaign_form.read(request.form)
+    version = request.form.get("version", "")
+    if errors:
+        return campaign_page(values, version, errors=errors)
+    plain, rows = campaign_form.to_plain(values)
+    try:
+        letter_edits.edit_campaign(
+            templates_dir(),
+            version,
+            lambda document: letter_edits.set_campaign_fields(document, plain),
+            who(),
+            instance=instance(),
+        )
+    except ConflictError as conflict:
+        return campaign_page(values, conflict.current_version, conflict=conflict)
+    except InvalidData as invalid:
+        errors, others = problems_by_field(invalid, rows)
+        return campaign_page(values, version, errors=errors, others=others)
+    except CampaignError as refused:
+        return campaign_page(values, version, others=messages_of(refused))
+    flash(_("The campaign was saved."), "success")
+    return redirect(url_for("admin.campaign"), code=303)
+
+
+@bp.post("/campaign/open")
+def campaign_open():
+    """Open or close the appeal (campaign.yaml's `open`)."""
+    wanted = request.form.get("state") == "open"
+    try:
+        letter_edits.edit_campaign(
+            templates_dir(),
+            request.form.get("version", ""),
+            lambda document: letter_edits.set_campaign_fields(document, {"open": wanted}),
+            who(),
+            instance=instance(),
+        )
+    except CampaignError as refused:
+        for line in messages_of(refused):
+            flash(line, "error")
+    else:
+        flash(_("The appeal is open.") if wanted else _("The appeal is closed."), "success")
+    return redirect(url_for("admin.campaign"), code=303)
+
+
+def campaign_page(values, version, *, errors=None, others=None, conflict=None):
+    """The campaign form with its values, errors and conflict; the open/closed state."""
+    current = current_app.extensions["campaign.resources"].get().templates.campaign
+    refused = bool(errors or others)
+    html = render_template(
+        "admin/campaign.html",
+        active_page="admin.campaign",
+        values=values,
+        version=version,
+        errors=errors or {},
+        others=others or [],
+        conflict=conflict,
+        limits=campaign_form.limits(values),
+        events=campaign_form.count(values, "chronology"),
+        quotes=campaign_form.count(values, "quotes"),
+        sources=[("", _("(choose)")), *current.sources.items()],
+        is_open=current.is_open,
+        closed=campaign_is_closed(current),
+        deadline=current.deadline,
+    )
+    return html, 409 if conflict else (400 if refused else 200)
+
+
+def problems_by_field(invalid: InvalidData, rows) -> tuple[dict, list[str]]:
+    """The problems of a save next to their fields; the ones without a field as sentences."""
+    errors: dict[str, list[str]] = {}
+    others = []
+    for problem in invalid.problems:
+        name = campaign_form.field_name(problem.field, rows)
+        if name:
+            errors.setdefault(name, []).append(problem.message)
+        else:
+            others.append(problem_text(problem))
+    return errors, others

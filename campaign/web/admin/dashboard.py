@@ -1,0 +1,44 @@
+"""What supporters did: the anonymous counts, as charts, tables and a CSV."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template
+
+from campaign import audit, counts
+from campaign.web.admin import bp, chart
+from campaign.web.admin.common import download, instance
+
+DAYS = 30
+
+
+@bp.get("/dashboard")
+def dashboard():
+    """Totals; letters per day, per office and per channel; the last changes made in the console."""
+    database = current_app.config["COUNTS_DB"]
+    per_office = counts.by_office_and_channel(database)
+    per_channel = counts.by_channel(database)
+    daily = counts.daily(database, DAYS)
+    office_totals = [(office, sum(cells.values())) for office, cells in per_office.items()]
+    channel_totals = [(channel, per_channel.get(channel, 0)) for channel in counts.CHANNELS]
+    return render_template(
+        "admin/dashboard.html",
+        active_page="admin.dashboard",
+        total=counts.total(database),
+        days=DAYS,
+        daily=daily,
+        last_days_total=sum(n for _, n in daily),
+        per_office=per_office,
+        channels=counts.CHANNELS,
+        channel_totals=channel_totals,
+        day_chart=chart.columns(daily),
+        office_chart=chart.rows(office_totals),
+        channel_chart=chart.rows(channel_totals),
+        changes=audit.recent_changes(instance(), 8),
+    )
+
+
+@bp.get("/counts.csv")
+def counts_csv():
+    """Every count (office, channel, day, letters) as CSV: nothing about any supporter."""
+    text = counts.counts_csv(current_app.config["COUNTS_DB"])
+    return download(text, "letter-counts.csv", "text/csv")
