@@ -6,9 +6,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from adminhelpers import ORGANISER, PASSPHRASE, sign_in
 from ruamel.yaml import YAML
 from webhelpers import EMAILS, ROOT
 
+from campaign import organisers
 from campaign.web import create_app
 
 
@@ -62,3 +64,30 @@ def app(config: dict):
 def client(app):
     """A test client for the app."""
     return app.test_client()
+
+
+# --- the organisers' console ------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def accounts_file(tmp_path_factory) -> Path:
+    """organisers.json with one organiser, made once: an argon2 hash takes about a second."""
+    folder = tmp_path_factory.mktemp("accounts")
+    organisers.add(folder, ORGANISER, PASSPHRASE)
+    return organisers.accounts_path(folder)
+
+
+@pytest.fixture
+def organiser(instance: Path, accounts_file: Path) -> str:
+    """The name of an organiser with an account in the app's instance folder."""
+    instance.mkdir(parents=True, exist_ok=True)
+    shutil.copy(accounts_file, organisers.accounts_path(instance))
+    return ORGANISER
+
+
+@pytest.fixture
+def admin(app, client, organiser):
+    """A test client signed in to the console as `organiser`."""
+    response = sign_in(client)
+    assert response.status_code == 303, response.get_data(as_text=True)
+    return client

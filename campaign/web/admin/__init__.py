@@ -32,7 +32,7 @@ NAVIGATION = (
     ("admin.dashboard", _l("Dashboard")),
     ("admin.recipients", _l("Recipients")),
     ("admin.import_form", _l("Import and export")),
-    ("admin.letter", _l("Letters")),
+    ("admin.letters", _l("Letters")),
     ("admin.campaign", _l("Campaign")),
     ("admin.history", _l("History")),
 )

@@ -130,5 +130,5 @@ def current_organiser() -> str | None:
 
 def end_session(name: str) -> None:
     """Sign out: every session of the account ends, this one's cookie is emptied."""
-    organisers.sign_out_everywhere(instance(), name)
+    organisers.sign_out_everywhere(instance(), name, by=name)
     session.clear()

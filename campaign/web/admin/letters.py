@@ -24,7 +24,12 @@ SUBJECTS_LIMIT = 20 * (letter_edits.SUBJECT_MAX_CHARS + 1)  # the subjects texta
 ASK_LIMIT = 2000
 
 
-@bp.route("/letters", methods=["GET", "POST"], defaults={"language": "en"})
+@bp.get("/letters")
+def letters():
+    """The letters start with the English one."""
+    return redirect(url_for("admin.letter", language="en"))
+
+
 @bp.route("/letters/<language>", methods=["GET", "POST"])
 def letter(language: str):
     """The body of one language: edit, preview (without JavaScript too) and save."""
@@ -110,7 +115,7 @@ def subjects(language: str):
             return redirect(url_for("admin.subjects", language=language), code=303)
     return render_template(
         "admin/subjects.html",
-        active_page="admin.letter",
+        active_page="admin.letters",
         language=language,
         text=text,
         version=version,
@@ -147,7 +152,7 @@ def asks(language: str):
     refused = errors or others
     return render_template(
         "admin/asks.html",
-        active_page="admin.letter",
+        active_page="admin.letters",
         language=language,
         offices=current.recipients,
         texts=texts,
@@ -198,7 +203,7 @@ def letter_page(language, offices, office, source, version, *, error=None, confl
     file_name = templates.body_name(language)
     html = render_template(
         "admin/letter.html",
-        active_page="admin.letter",
+        active_page="admin.letters",
         language=language,
         offices=offices,
         office=office,

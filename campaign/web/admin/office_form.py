@@ -187,10 +187,17 @@ def errors_by_field(
         label, _dot, path = problem.field.partition(".")
         name = form_field(path) if label in office_ids or label.startswith("recipients[") else None
         if name:
-            errors.setdefault(name, []).append(problem.message)
+            errors.setdefault(name, []).append(form_message(problem.message))
         else:
             others.append(f"{problem.where}: {problem.field}: {problem.message}")
     return errors, others
+
+
+def form_message(message: str) -> str:
+    """A problem as said next to a form field: "required" rather than the YAML key to add."""
+    if message.startswith("missing required key"):
+        return _("This is required: fill it in.")
+    return message
 
 
 def form_field(path: str) -> str | None:

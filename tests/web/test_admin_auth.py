@@ -1,0 +1,175 @@
+"""Signing in to the console: every page needs it; wrong, limited, renewed, signed out for good."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from adminhelpers import CONSOLE_PAGES, PASSPHRASE, form_of, sign_in, token_of
+from webhelpers import page
+
+from campaign import organisers
+from campaign.web import create_app
+
+WRONG = "The name or the password is not right."
+
+
+@pytest.mark.parametrize("path", CONSOLE_PAGES)
+def test_every_console_page_needs_a_signed_in_organiser(client, path):
+    response = client.get(path)
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith("/admin?next=")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/admin/recipients/new", "/admin/import", "/admin/letters/en", "/admin/campaign/open"],
+)
+def test_a_post_without_a_session_is_sent_to_the_sign_in_page(client, path):
+    token = token_of(client.get("/admin").get_data(as_text=True))
+    response = client.post(path, data={"csrf_token": token, "source": "x"})
+    assert response.status_code in (303, 308)
+    assert client.get(response.headers["Location"]).status_code in (200, 303)
+    assert response.headers["Location"].startswith("/admin")
+
+
+def test_the_sign_in_page(client, organiser):
+    response = client.get("/admin")
+    assert response.status_code == 200
+    found = page(response)
+    assert found.one("input", name="name").attrs["autocomplete"] == "username"
+    assert found.one("input", name="password").attrs["type"] == "password"
+    assert found.one("input", name="csrf_token")
+    assert client.get("/admin/").headers["Location"] == "/admin"
+
+
+def test_sign_in_and_reach_the_page_asked_for(client, organiser):
+    first = client.get("/admin/recipients?tag=italy")
+    response = sign_in(client, path=first.headers["Location"])
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/admin/recipients?tag=italy"
+    assert "signed in as maria.rossi" in client.get("/admin/recipients").get_data(as_text=True)
+    assert client.get("/admin").headers["Location"] == "/admin/dashboard"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/admin/", "//evil.example/x", "/write"])
+def test_after_sign_in_only_console_pages_are_followed(client, organiser, target):
+    response = sign_in(client, path=f"/admin?next={target}")
+    assert response.headers["Location"] == "/admin/dashboard"
+
+
+def test_the_name_is_matched_regardless_of_case(client, organiser):
+    assert sign_in(client, name="Maria.Rossi").status_code == 303
+    assert "signed in as maria.rossi" in client.get("/admin/dashboard").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("name", "password"),
+    [
+        ("maria.rossi", "violet kettle drums at noon"),  # wrong password
+        ("nobody", PASSPHRASE),  # unknown name
+        ("maria.rossi", ""),
+        ("", ""),
+        ("maria.rossi", PASSPHRASE + "x" * 300),  # over the password limit
+        ("m" * 65, PASSPHRASE),  # over the name limit
+    ],
+)
+def test_a_wrong_sign_in_says_the_same_for_unknown_name_and_wrong_password(
+    client, organiser, name, password
+):
+    response = sign_in(client, name=name, password=password)
+    assert response.status_code == 400
+    assert WRONG in response.get_data(as_text=True)
+    assert client.get("/admin/dashboard").status_code == 303
+
+
+def test_failed_sign_ins_are_limited_per_account(client, organiser):
+    for _ in range(5):
+        assert sign_in(client, password="not the password at all").status_code == 400
+    refused = sign_in(client)  # even the right password
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) > 0
+    assert "Too many failed sign-ins" in refused.get_data(as_text=True)
+    assert client.get("/admin/dashboard").status_code == 303
+
+
+def test_failed_sign_ins_are_limited_per_client(config, organiser):
+    app = create_app({**config, "ADMIN_SIGNIN_CLIENT_LIMIT": 3})
+    client = app.test_client()
+    for number in range(3):
+        assert sign_in(client, name=f"guess{number}", password="x" * 20).status_code == 400
+    assert sign_in(client).status_code == 429  # another account, the same client
+
+
+def test_the_limit_counts_failures_only(app, organiser):
+    for _ in range(6):
+        assert sign_in(app.test_client()).status_code == 303
+
+
+def test_the_session_is_renewed_at_sign_in(client, organiser):
+    before_token = token_of(client.get("/admin").get_data(as_text=True))
+    before_cookie = client.get_cookie("session").value
+    sign_in(client)
+    after_cookie = client.get_cookie("session").value
+    assert after_cookie != before_cookie
+    data, _ = form_of(client, "/admin/recipients/new")
+    assert data["csrf_token"] != before_token
+    stale = client.post("/admin/recipients/new", data={**data, "csrf_token": before_token})
+    assert stale.status_code == 400
+
+
+def test_the_session_cookie_is_httponly_and_samesite_lax(client, organiser):
+    response = sign_in(client)
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_the_session_cookie_is_secure_outside_debug_and_tests(config, organiser):
+    app = create_app({**config, "TESTING": False})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    response = sign_in(app.test_client())
+    assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_sign_out_ends_the_session_and_a_replayed_cookie_fails(app, admin, organiser):
+    kept = admin.get_cookie("session").value
+    data, _ = form_of(admin, "/admin/dashboard")
+    response = admin.post("/admin/sign-out", data={"csrf_token": data["csrf_token"]})
+    assert response.status_code == 303
+    assert "signed out" in admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert admin.get("/admin/dashboard").status_code == 303
+    replay = app.test_client()
+    replay.set_cookie("session", kept)
+    assert replay.get("/admin/dashboard").status_code == 303
+    assert replay.get("/admin/recipients").headers["Location"].startswith("/admin?next=")
+
+
+def test_a_new_password_ends_every_session(admin, instance, organiser):
+    organisers.set_password(instance, organiser, "a brand new passphrase of granite")
+    assert admin.get("/admin/dashboard").status_code == 303
+
+
+def test_a_removed_account_is_signed_out(admin, instance, organiser):
+    organisers.remove(instance, organiser)
+    assert admin.get("/admin/dashboard").status_code == 303
+
+
+def test_a_session_expires(config, organiser):
+    app = create_app({**config, "ADMIN_SESSION_MAX_AGE_S": 1})
+    client = app.test_client()
+    sign_in(client)
+    assert client.get("/admin/dashboard").status_code == 200
+    time.sleep(1.5)
+    assert client.get("/admin/dashboard").status_code == 303
+
+
+def test_sign_out_needs_the_csrf_token(admin):
+    assert admin.post("/admin/sign-out").status_code == 400
+    assert admin.get("/admin/dashboard").status_code == 200
+
+
+def test_sign_in_needs_the_csrf_token(client, organiser):
+    response = client.post("/admin", data={"name": "maria.rossi", "password": PASSPHRASE})
+    assert response.status_code == 400
+    assert client.get("/admin/dashboard").status_code == 303
