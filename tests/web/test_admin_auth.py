@@ -173,3 +173,22 @@ def test_sign_in_needs_the_csrf_token(client, organiser):
     response = client.post("/admin", data={"name": "maria.rossi", "password": PASSPHRASE})
     assert response.status_code == 400
     assert client.get("/admin/dashboard").status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "button"),
+    [
+        ("it", "Accedi all'area organizzatori", "Accedi"),
+        ("ru", "Вход в раздел организаторов", "Войти"),
+    ],
+)
+def test_the_sign_in_page_and_the_navigation_are_translated(admin, language, title, button):
+    admin.post(
+        "/admin/sign-out", data={"csrf_token": form_of(admin, "/admin/dashboard")[0]["csrf_token"]}
+    )
+    found = page(admin.get(f"/admin?lang={language}"))
+    assert found.one("h1").text == title
+    assert found.one("button", type="submit").text == button
+    sign_in(admin)
+    nav = page(admin.get("/admin/dashboard")).one("nav", class_="admin-nav").text
+    assert {"it": "Destinatari", "ru": "Адресаты"}[language] in nav

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from adminhelpers import field_values, form_of
+from pathlib import Path
+
+from adminhelpers import field_values, form_of, sign_in
 from webhelpers import page
 
 from campaign import audit
@@ -20,7 +22,7 @@ def campaign_form(client) -> dict:
 
 def loaded(templates_dir):
     """The campaign as campaign.yaml now says."""
-    return load_campaign(templates_dir / "campaign.yaml")
+    return load_campaign(Path(templates_dir) / "campaign.yaml")
 
 
 def test_the_form_shows_the_campaign(admin):
@@ -133,3 +135,42 @@ def test_close_and_open_the_appeal(app, admin, templates_dir):
     admin.post("/admin/campaign/open", data={**data, "state": "open"})
     assert loaded(templates_dir).is_open is True
     assert "This appeal is closed" not in supporter.get("/write").get_data(as_text=True)
+
+
+def test_after_a_conflict_the_untouched_fields_show_the_newer_values(app, admin, organiser):
+    mine = campaign_form(admin)
+    other = app.test_client()
+    sign_in(other)
+    theirs = campaign_form(other)
+    theirs["title-it"] = "Il titolo dell'altra organizzatrice"
+    theirs["chronology-10-date"] = "2013-09-02"
+    theirs["chronology-10-source"] = "appeal"
+    theirs["chronology-10-text-en"] = "An event the other organiser added."
+    assert other.post("/admin/campaign", data=theirs).status_code == 303
+    mine["title-en"] = "My own title"
+    response = admin.post("/admin/campaign", data=mine)
+    assert response.status_code == 409
+    found = page(response)
+    assert found.one("input", id="title-en").attrs["value"] == "My own title"
+    assert found.one("input", id="title-it").attrs["value"] == "Il titolo dell'altra organizzatrice"
+    assert found.one("p", id="title-it-note")
+    assert (
+        "An event the other organiser added."
+        in found.one("textarea", id="chronology-10-text-en").text
+    )
+    again = {**campaign_form_of(response), "csrf_token": mine["csrf_token"]}
+    assert admin.post("/admin/campaign", data=again).status_code == 303
+    campaign = loaded(app.config["TEMPLATES"])
+    assert campaign.title["en"] == "My own title"
+    assert campaign.title["it"] == "Il titolo dell'altra organizzatrice"
+    assert campaign.chronology[-1].text["en"] == "An event the other organiser added."
+
+
+def campaign_form_of(response) -> dict:
+    """What the campaign form in a response would post."""
+    html = response.get_data(as_text=True)
+    found = page(response)
+    values = field_values(html)
+    for name in ("version", "chronology-count", "quotes-count"):
+        values[name] = found.all("input", name=name)[-1].attrs["value"]  # the campaign form's
+    return values

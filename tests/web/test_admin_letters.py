@@ -151,7 +151,7 @@ def test_a_save_over_a_newer_version_is_a_conflict_and_keeps_the_text(
     response = admin.post("/admin/letters/en", data={**mine, "action": "save"})
     assert response.status_code == 409
     found = page(response)
-    assert "changed by someone else" in found.one("div", id="conflict").text
+    assert "were added by someone else" in found.one("div", id="conflict").text
     assert "My own sentence." in found.one("textarea", id="source").text
     assert "My own sentence." not in path.read_text(encoding="utf-8")
 
@@ -262,3 +262,30 @@ def test_a_second_organiser_sees_the_saved_letter_at_once(app, admin, templates_
     other = app.test_client()
     sign_in(other)
     assert "Visible to everyone." in other.get("/admin/letters/en").get_data(as_text=True)
+
+
+def test_asks_after_a_conflict_keep_mine_and_show_theirs(app, admin, recipients_file, organiser):
+    def asks_form(client) -> dict:
+        data, _ = form_of(client, "/admin/letters/en/asks")
+        found = page(client.get("/admin/letters/en/asks"))
+        return {**data, **{e.attrs["name"]: e.text for e in found.all("textarea")}}
+
+    mine = asks_form(admin)
+    other = app.test_client()
+    sign_in(other)
+    theirs = asks_form(other)
+    theirs["ask-kz-president"] = "free Alma Shalabayeva"
+    assert other.post("/admin/letters/en/asks", data=theirs).status_code == 303
+    mine["ask-it-justice"] = "reopen the case"
+    response = admin.post("/admin/letters/en/asks", data=mine)
+    assert response.status_code == 409
+    found = page(response)
+    assert found.one("textarea", id="ask-it-justice").text == "reopen the case"
+    assert found.one("textarea", id="ask-kz-president").text == "free Alma Shalabayeva"
+    assert found.one("p", id="ask-kz-president-note")
+    again = {**mine, "ask-kz-president": "free Alma Shalabayeva"}
+    again["version"] = found.one("input", name="version").attrs["value"]
+    assert admin.post("/admin/letters/en/asks", data=again).status_code == 303
+    loaded = directory.load(recipients_file)
+    assert loaded.get("it-justice").ask["en"] == "reopen the case"
+    assert loaded.get("kz-president").ask["en"] == "free Alma Shalabayeva"

@@ -179,13 +179,30 @@ def test_a_conflict_names_the_change_and_keeps_the_input(app, admin, recipients_
     assert "Angelino Alfano → Matteo Piantedosi" in conflict
     assert found.one("input", id="title").attrs["value"] == "My new title"
     assert found.one("textarea", id="phones").text == "+39 06 4651 1111"
+    # The field I did not touch now shows their value, with a note: saving again keeps both.
+    assert found.one("input", id="person").attrs["value"] == "Matteo Piantedosi"
+    assert "Someone else changed this" in found.one("p", id="person-note").text
     saved = directory.load(recipients_file).get("it-interior")
     assert saved.person == "Matteo Piantedosi" and saved.title != "My new title"
-    # Saving again, after reading the message, is a deliberate choice: the form now carries
-    # the version that holds the other change.
-    again = {**mine, "version": found.one("input", name="version").attrs["value"]}
+    again = {**field_values(response.get_data(as_text=True)), "csrf_token": mine["csrf_token"]}
+    again["version"] = found.one("input", name="version").attrs["value"]
     assert admin.post("/admin/recipients/it-interior/edit", data=again).status_code == 303
-    assert directory.load(recipients_file).get("it-interior").title == "My new title"
+    saved = directory.load(recipients_file).get("it-interior")
+    assert (saved.person, saved.title) == ("Matteo Piantedosi", "My new title")
+    assert saved.phones[0].e164 == "+390646511111"
+
+
+def test_a_field_both_organisers_changed_keeps_mine_and_says_so(app, admin, organiser):
+    mine, _ = office_form(admin, "it-interior")
+    other = app.test_client()
+    sign_in(other)
+    theirs, _ = office_form(other, "it-interior")
+    theirs["city"] = "Rome"
+    assert other.post("/admin/recipients/it-interior/edit", data=theirs).status_code == 303
+    mine["city"] = "Roma Capitale"
+    found = page(admin.post("/admin/recipients/it-interior/edit", data=mine))
+    assert found.one("input", id="city").attrs["value"] == "Roma Capitale"
+    assert "changed this too, to “Rome”" in found.one("p", id="city-note").text
 
 
 def test_duplicate_an_office(admin, recipients_file):

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign import letter_edits
+from campaign import letter_edits, versions
 from campaign.errors import CampaignError, ConflictError, InvalidData
-from campaign.web.admin import bp, campaign_form
+from campaign.web.admin import bp, campaign_form, merge
 from campaign.web.admin.common import instance, messages_of, problem_text, templates_dir, who
 from campaign.web.campaign_page import campaign_is_closed
+from campaign.yamlcheck import load_document
 
 
 @bp.route("/campaign", methods=["GET", "POST"])
@@ -32,7 +33,8 @@ def campaign():
             instance=instance(),
         )
     except ConflictError as conflict:
-        return campaign_page(values, conflict.current_version, conflict=conflict)
+        values, notes = refreshed(values, version)
+        return campaign_page(values, conflict.current_version, conflict=conflict, notes=notes)
     except InvalidData as invalid:
         errors, others = problems_by_field(invalid, rows)
         return campaign_page(values, version, errors=errors, others=others)
@@ -62,7 +64,17 @@ def campaign_open():
     return redirect(url_for("admin.campaign"), code=303)
 
 
-def campaign_page(values, version, *, errors=None, others=None, conflict=None):
+def refreshed(values: dict, version: str) -> tuple[dict, dict]:
+    """After a conflict: my edits over the campaign as saved now, and notes on what changed."""
+    opened = versions.find(instance(), letter_edits.CAMPAIGN_FILE, version)
+    if opened is None:
+        return values, {}
+    before = letter_edits.campaign_fields(load_document(opened, letter_edits.CAMPAIGN_FILE))
+    now, _version = letter_edits.open_campaign(templates_dir(), instance=instance())
+    return merge.merge(values, campaign_form.from_fields(before), campaign_form.from_fields(now))
+
+
+def campaign_page(values, version, *, errors=None, others=None, conflict=None, notes=None):
     """The campaign form with its values, errors and conflict; the open/closed state."""
     current = current_app.extensions["campaign.resources"].get().templates.campaign
     refused = bool(errors or others)
@@ -74,6 +86,7 @@ def campaign_page(values, version, *, errors=None, others=None, conflict=None):
         errors=errors or {},
         others=others or [],
         conflict=conflict,
+        notes=notes or {},
         limits=campaign_form.limits(values),
         events=campaign_form.count(values, "chronology"),
         quotes=campaign_form.count(values, "quotes"),

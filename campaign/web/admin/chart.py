@@ -39,12 +39,12 @@ def nice_top(largest: int) -> int:
     return next(step * power for step in (1, 2, 5, 10) if step * power >= largest)
 
 
-def columns(items: Sequence[tuple[str, int]], width: int = 720, height: int = 220) -> Chart:
+def columns(items: Sequence[tuple[str, int]], width: int = 480, height: int = 200) -> Chart:
     """Vertical bars, one per item (days), with every `nth` label shown below the axis."""
-    left, top, right, bottom = 40.0, 10.0, width - 10.0, height - 30.0
+    left, top, right, bottom = 34.0, 10.0, width - 16.0, height - 30.0
     top_value = nice_top(max((value for _, value in items), default=0))
     step = (right - left) / max(len(items), 1)
-    every = max(1, math.ceil(len(items) / 6))
+    every = max(1, math.ceil(len(items) / 5))
     bars = tuple(
         Bar(
             label,
@@ -62,9 +62,9 @@ def columns(items: Sequence[tuple[str, int]], width: int = 720, height: int = 22
     return Chart(width, height, bars, ticks, (left, top, right, bottom))
 
 
-def rows(items: Sequence[tuple[str, int]], width: int = 720, row: int = 26) -> Chart:
+def rows(items: Sequence[tuple[str, int]], width: int = 480, row: int = 26) -> Chart:
     """Horizontal bars, one row per item (offices, channels), labels on the left."""
-    left, top, right = 230.0, 6.0, width - 50.0
+    left, top, right = 190.0, 6.0, width - 40.0
     height = int(top * 2 + row * max(len(items), 1))
     top_value = nice_top(max((value for _, value in items), default=0))
     bars = tuple(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign import edits, letter_edits, pdf, templates, versions
+from campaign import directory, edits, letter_edits, pdf, templates, versions
 from campaign.addresses import recipient_lines
 from campaign.errors import CampaignError, ConflictError, InvalidData
 from campaign.models import LANGUAGES, Recipient, localized
-from campaign.web.admin import bp
+from campaign.web.admin import bp, merge
 from campaign.web.admin.common import (
     download,
     instance,
@@ -132,7 +132,7 @@ def asks(language: str):
     check_language(language)
     current = open_directory()
     texts = {office.id: office.ask.get(language, "") for office in current.recipients}
-    version, errors, others, conflict = current.version, {}, [], None
+    version, errors, others, conflict, notes = current.version, {}, [], None, {}
     if request.method == "POST":
         version = request.form.get("version", "")
         texts = {key: normalised(request.form.get(f"ask-{key}", "")) for key in texts}
@@ -141,6 +141,7 @@ def asks(language: str):
             try:
                 save_asks(language, texts, version)
             except ConflictError as refused:
+                texts, notes = refreshed_asks(current, language, texts, version)
                 conflict, version = refused, refused.current_version
             except InvalidData as invalid:
                 errors, others = asks_errors(invalid, set(texts))
@@ -160,6 +161,7 @@ def asks(language: str):
         errors=errors,
         others=others,
         conflict=conflict,
+        notes=notes,
         limit=ASK_LIMIT,
     ), 409 if conflict else (400 if refused else 200)
 
@@ -244,6 +246,20 @@ def save_asks(language: str, texts: dict[str, str], version: str) -> None:
     edits.edit_directory(
         recipients_path(), version, change, who(), f"asks ({language})", instance=instance()
     )
+
+
+def refreshed_asks(current, language: str, texts: dict[str, str], version: str):
+    """After a conflict: my asks over the ones saved now, and notes on what someone else changed."""
+    opened = versions.find(instance(), recipients_path().name, version)
+    if opened is None:
+        return texts, {}
+    before = directory.from_bytes(recipients_path(), opened).recipients
+    now = current.recipients  # read at the start of this request, after the other save
+
+    def asks_of(offices) -> dict[str, str]:
+        return {office.id: office.ask.get(language, "") for office in offices}
+
+    return merge.merge(texts, asks_of(before), asks_of(now))
 
 
 def asks_errors(invalid: InvalidData, office_ids: set[str]) -> tuple[dict, list[str]]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign import audit, edits
+from campaign import audit, directory, edits, versions
 from campaign.addresses import countries, recipient_lines
 from campaign.directory import Directory
 from campaign.errors import CampaignError, ConflictError, InvalidData
 from campaign.models import LANGUAGES, Recipient
-from campaign.web.admin import bp, office_form
+from campaign.web.admin import bp, merge, office_form
 from campaign.web.admin.common import instance, messages_of, recipients_path, who
 from campaign.web.i18n import ui_language
 
@@ -158,7 +158,10 @@ def save_office(current: Directory, office_id: str | None, values: dict, change)
     try:
         edits.edit_directory(recipients_path(), version, change, who(), instance=instance())
     except ConflictError as conflict:
-        return office_page(current, office_id, values, conflict.current_version, conflict=conflict)
+        values, notes = refreshed(current, office_id, values, version)
+        return office_page(
+            current, office_id, values, conflict.current_version, conflict=conflict, notes=notes
+        )
     except InvalidData as invalid:
         ids = {values["id"].strip(), office_id or ""}
         errors, others = office_form.errors_by_field(invalid.problems, ids)
@@ -173,6 +176,16 @@ def save_office(current: Directory, office_id: str | None, values: dict, change)
     return redirect(url_for("admin.office_edit", office_id=values["id"].strip()), code=303)
 
 
+def refreshed(current: Directory, office_id: str | None, values: dict, version: str):
+    """After a conflict: my edits over the office as saved now, and notes on what changed."""
+    opened = versions.find(instance(), recipients_path().name, version)
+    if office_id is None or opened is None or office_id not in current.ids:
+        return values, {}
+    before = edits.office_plain(directory.from_bytes(recipients_path(), opened).document, office_id)
+    now = edits.office_plain(current.document, office_id)
+    return merge.merge(values, office_form.from_plain(before), office_form.from_plain(now))
+
+
 def office_page(
     current: Directory,
     office_id: str | None,
@@ -182,6 +195,7 @@ def office_page(
     errors: dict | None = None,
     others: list | None = None,
     conflict: ConflictError | None = None,
+    notes: dict | None = None,
 ):
     """The office form with its values, errors, conflict and the address as it prints."""
     office = current.get(office_id) if office_id else None
@@ -196,6 +210,7 @@ def office_page(
         errors=errors or {},
         others=others or [],
         conflict=conflict,
+        notes=notes or {},
         labels=office_form.labels(),
         limits=office_form.LIMITS,
         country_choices=[("", _("(choose)")), *countries(ui_language()).items()],
