@@ -349,7 +349,7 @@ def _merged(old: Mapping[str, Any], cells: Mapping[str, str]) -> dict[str, Any]:
     for key in _PHONE_COLUMNS:
         if key in values:
             plain[key] = [
-                _phone_value(item, country, plain.get(key) or [])
+                phone_value(item, country, plain.get(key) or [])
                 for item in _split(values[key], LIST_SEPARATOR)
             ]
     for key in ("emails", "tags"):
@@ -374,7 +374,7 @@ def _merged_address(address: Mapping[str, Any], values: Mapping[str, str]) -> di
     return address
 
 
-def _phone_value(text: str, country: str, old: list) -> str | dict[str, str]:
+def phone_value(text: str, country: str, old: list) -> str | dict[str, str]:
     """A phone cell as the directory writes it: E.164, or {source: ...} as it was kept."""
     if {"source": text} in old:
         return {"source": text}

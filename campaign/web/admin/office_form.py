@@ -228,4 +228,4 @@ def _phone_item(line: str, country: str) -> str | dict[str, str]:
     """A line of the form as the file keeps the phone: E.164, or {source: ...}."""
     if line.lower().startswith(AS_WRITTEN):
         return {"source": line[len(AS_WRITTEN) :].strip()}
-    return interchange._phone_value(line, country, [])  # the import's own normalisation
+    return interchange.phone_value(line, country, [])
