@@ -45,6 +45,19 @@ ENTRY_KEYS = (
     "verified",
 )
 ADDRESS_KEYS = ("lines", "postcode", "city", "region", "country")
+# The entry's fields that hold one line of text (the others are mappings or lists).
+TEXT_KEYS = (
+    "id",
+    "office",
+    "office_local",
+    "person",
+    "title",
+    "country",
+    "language",
+    "email_note",
+    "source",
+    "verified",
+)
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LOCK_TIMEOUT = safe_files.LOCK_TIMEOUT  # seconds a save waits for another save to finish
 

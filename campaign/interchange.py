@@ -325,18 +325,7 @@ def _merged(old: Mapping[str, Any], cells: Mapping[str, str]) -> dict[str, Any]:
     plain = dict(normal(old))
     values = {column: _uncell(value).strip() for column, value in cells.items()}
     country = values.get("country", plain.get("country", ""))
-    for key in (
-        "id",
-        "office",
-        "office_local",
-        "person",
-        "title",
-        "country",
-        "language",
-        "email_note",
-        "source",
-        "verified",
-    ):
+    for key in directory.TEXT_KEYS:
         if key in values:
             plain[key] = values[key]
     for key in ("salutation", "ask"):

@@ -15,7 +15,7 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from campaign import interchange
+from campaign import directory, interchange
 from campaign.errors import Problem
 from campaign.models import LANGUAGES
 
@@ -97,21 +97,7 @@ def labels() -> dict[str, str]:
 def from_plain(plain: Mapping[str, Any]) -> dict[str, str]:
     """The form's values for an office as the file has it (edits.office_plain)."""
     address = plain.get("address") or {}
-    values = {
-        key: str(plain.get(key) or "")
-        for key in (
-            "id",
-            "office",
-            "office_local",
-            "person",
-            "title",
-            "country",
-            "language",
-            "email_note",
-            "source",
-            "verified",
-        )
-    }
+    values = {key: str(plain.get(key) or "") for key in directory.TEXT_KEYS}
     for language in LANGUAGES:
         values[f"salutation_{language}"] = (plain.get("salutation") or {}).get(language, "")
         values[f"ask_{language}"] = (plain.get("ask") or {}).get(language, "")
@@ -149,21 +135,7 @@ def too_long(limit: int, length: int) -> str:
 def to_plain(values: Mapping[str, str]) -> dict[str, Any]:
     """The office in the YAML schema, from the form's values (for edits.add/update_office)."""
     country = values["country"].strip()
-    plain: dict[str, Any] = {
-        key: values[key].strip()
-        for key in (
-            "id",
-            "office",
-            "office_local",
-            "person",
-            "title",
-            "country",
-            "language",
-            "email_note",
-            "source",
-            "verified",
-        )
-    }
+    plain: dict[str, Any] = {key: values[key].strip() for key in directory.TEXT_KEYS}
     for key in ("salutation", "ask"):
         texts = {language: values[f"{key}_{language}"].strip() for language in LANGUAGES}
         plain[key] = {language: text for language, text in texts.items() if text}
