@@ -42,6 +42,7 @@ def parse_campaign(data: bytes, name: str = "campaign.yaml") -> Campaign:
         sources=sources,
         deadline=check.date(document, "deadline", "deadline"),
         is_open=_is_open(check, document),
+        background_sources=_background_sources(check, document, sources),
         **texts,
     )
     if check.problems:
@@ -62,6 +63,22 @@ def _sources(check: Checker, document: Mapping) -> dict[str, str]:
         else:
             check.report(check.line(node, key), field, f"{key} needs `file:` and `title:` below it")
     return result
+
+
+def _background_sources(
+    check: Checker, document: Mapping, sources: dict[str, str]
+) -> tuple[str, ...]:
+    """The ids of the documents the summary and background state their facts from."""
+    chosen = check.texts(document, "background_sources", "background_sources")
+    items = document.get("background_sources") or []
+    for index, source in enumerate(chosen):
+        if source not in sources:
+            check.report(
+                check.line(items, index),
+                f"background_sources[{index}]",
+                f'"{source}" is not in sources: {", ".join(sources)}',
+            )
+    return tuple(chosen)
 
 
 def _source(check: Checker, node: Mapping, field: str, sources: dict[str, str]) -> str:

@@ -111,6 +111,7 @@ class Campaign:
     sources: Mapping[str, str]  # source id -> description of the document
     deadline: str = ""  # ISO date, or empty: when past, the appeal is closed
     is_open: bool = True
+    background_sources: tuple[str, ...] = ()  # ids of the sources the background is drawn from
 
 
 @dataclass(frozen=True)

@@ -186,3 +186,16 @@ def test_call_script_in_the_supporters_language(bundled, office, sender, languag
     assert script.startswith(opening)
     assert "Maria Rossi" in script
     assert office.ask[language] in script
+
+
+def test_background_sources_must_be_known(own_templates):
+    path = own_templates / "campaign.yaml"
+    text = path.read_text(encoding="utf-8").replace(
+        "background_sources: [statement, appeal, quotes]", "background_sources: [appeal, blog]"
+    )
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index("background_sources: [appeal, blog]") + 1
+    with pytest.raises(
+        InvalidData, match=rf'campaign\.yaml:{line}: background_sources\[1\]: "blog"'
+    ):
+        templates.load(own_templates)

@@ -32,6 +32,7 @@ class CampaignView:
     quotes: list[dict]
     offices: list[Office]
     sources: dict[str, str]
+    background_sources: list[str]
     organiser: str
     deadline: str
     closed: bool
@@ -60,6 +61,7 @@ def campaign_view(loaded: Loaded, language: str) -> CampaignView:
         quotes=[asdict(quote) for quote in campaign.quotes],
         offices=[office(recipient, language) for recipient in loaded.directory.recipients],
         sources=dict(campaign.sources),
+        background_sources=list(campaign.background_sources),
         organiser=campaign.organiser,
         deadline=campaign.deadline,
         closed=campaign_is_closed(campaign),

@@ -162,3 +162,11 @@ def test_language_switch_is_on_every_page(client):
 def test_language_switch_keeps_the_rest_of_the_address(client):
     html = page(client.get("/thanks?n=2&lang=en"))
     assert html.one("a", hreflang="it").attrs["href"] == "/thanks?n=2&lang=it"
+
+
+def test_background_names_the_documents_it_states_facts_from(client):
+    page = client.get("/").get_data(as_text=True)
+    why = page[page.index('id="why"') : page.index('id="chronology"')]
+    assert 'href="#source-appeal"' in why
+    assert "001_e3158a28d841bfa0.txt" in why
+    assert "004_488a49a98fafc581.txt" in why
