@@ -57,15 +57,23 @@ def write_bundle(
     """Write the letters into `folder`, which must not exist yet; all or nothing."""
     if folder.exists():
         raise CampaignError(f"{folder}: already exists; choose another --out, nothing was written")
-    files = _render_files(letters, formats, paper, templates_dir, title)
-    manifest = _manifest(letters, formats, paper, files)
+    # Each link built once: mailto.txt and the manifest both report it.
+    wanted = letters if "mailto" in formats else ()
+    mailtos = {letter.recipient.id: drafts.mailto(letter) for letter in wanted}
+    files = _render_files(letters, formats, paper, templates_dir, title, mailtos)
+    manifest = _manifest(letters, formats, paper, files, mailtos)
     files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
     _write_all(folder, files)
     return Bundle(folder=folder, files=tuple(files), manifest=manifest)
 
 
 def _render_files(
-    letters: Sequence[Letter], formats: Sequence[str], paper: str, templates_dir: Path, title: str
+    letters: Sequence[Letter],
+    formats: Sequence[str],
+    paper: str,
+    templates_dir: Path,
+    title: str,
+    mailtos: dict[str, drafts.Mailto],
 ) -> dict[str, bytes]:
     """File name -> content, for every format asked for."""
     files: dict[str, bytes] = {}
@@ -77,25 +85,28 @@ def _render_files(
         files.update({f"{office}.pdf": content for office, content in per_office.items()})
     if "eml" in formats:
         files.update({drafts.eml_filename(letter): drafts.eml(letter) for letter in letters})
-    if "mailto" in formats:
-        files["mailto.txt"] = "".join(_mailto_line(letter) for letter in letters).encode()
+    if mailtos:
+        files["mailto.txt"] = "".join(_mailto_line(o, m) for o, m in mailtos.items()).encode()
     return files
 
 
-def _mailto_line(letter: Letter) -> str:
+def _mailto_line(office: str, result: drafts.Mailto) -> str:
     """One line of mailto.txt: the office id, a tab, and the link or why there is none."""
-    result = drafts.mailto(letter)
-    return f"{letter.recipient.id}\t{result.link or 'no link: ' + result.reason}\n"
+    return f"{office}\t{result.link or 'no link: ' + result.reason}\n"
 
 
 def _manifest(
-    letters: Sequence[Letter], formats: Sequence[str], paper: str, files: dict[str, bytes]
+    letters: Sequence[Letter],
+    formats: Sequence[str],
+    paper: str,
+    files: dict[str, bytes],
+    mailtos: dict[str, drafts.Mailto],
 ) -> dict:
     """Per office: id, language, subject, its files, and the mailto link or why there is none."""
     entries = []
     for letter in letters:
         office = letter.recipient.id
-        mailto = drafts.mailto(letter) if "mailto" in formats else None
+        mailto = mailtos.get(office)
         own_files = [
             name for name in (f"{office}.pdf", drafts.eml_filename(letter)) if name in files
         ]
