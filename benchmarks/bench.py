@@ -28,7 +28,8 @@ from weasyprint import HTML  # noqa: E402
 from weasyprint.text import ffi as weasy_ffi  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration  # noqa: E402
 
-from campaign import directory, pdf, templates  # noqa: E402
+from campaign import directory  # noqa: E402
+from campaign.letters import pdf, render  # noqa: E402
 from campaign.models import Letter, Sender  # noqa: E402
 
 TEMPLATES = ROOT / "letter_templates"
@@ -47,9 +48,9 @@ MEMORY_MARKS = (100, 500, 1000)
 
 def letters() -> list[Letter]:
     """One supporter's letters to every office of the bundled directory."""
-    campaign = templates.load(TEMPLATES)
+    campaign = render.load(TEMPLATES)
     offices = directory.load(ROOT / "recipients.yaml").recipients
-    return [templates.render_letter(campaign, office, SENDER) for office in offices]
+    return [render.render_letter(campaign, office, SENDER) for office in offices]
 
 
 def median_ms(function: Callable[[], object], runs: int) -> float:

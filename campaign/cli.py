@@ -11,13 +11,15 @@ from pathlib import Path
 
 import click
 
-from campaign import directory, export, organisers, templates
-from campaign.addresses import one_line
-from campaign.checks import check_campaign
+from campaign import directory
+from campaign.check import check_campaign
+from campaign.directory.addresses import one_line
 from campaign.errors import CampaignError, InvalidData
+from campaign.letters import export, render
+from campaign.letters.pdf import PAPERS
+from campaign.letters.senders import LIMITS, make_sender
 from campaign.models import LANGUAGES
-from campaign.pdf import PAPERS
-from campaign.senders import LIMITS, make_sender
+from campaign.storage import organisers
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,8 @@ def export_letters(paths: Paths, office_ids: str, formats: str, paper: str, out,
     wanted = export.parse_formats(formats)
     known = directory.load(paths.recipients)
     offices = [known.get(i.strip()) for i in office_ids.split(",") if i.strip()] or known.recipients
-    letter_templates = templates.load(paths.templates)
-    letters = [templates.render_letter(letter_templates, r, sender, language) for r in offices]
+    letter_templates = render.load(paths.templates)
+    letters = [render.render_letter(letter_templates, r, sender, language) for r in offices]
     folder = out or export.default_folder(Path("exports"))
     bundle = export.write_bundle(
         folder,

@@ -5,7 +5,7 @@ import io
 
 import pytest
 
-from campaign import counts
+from campaign.storage import counts
 
 
 @pytest.fixture

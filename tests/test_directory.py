@@ -11,6 +11,7 @@ import phonenumbers
 import pytest
 
 from campaign import directory
+from campaign.directory import recipients_file
 from campaign.errors import CampaignError, ConflictError, InvalidData
 from campaign.models import LANGUAGES
 
@@ -388,7 +389,7 @@ def test_invalid_document_is_not_saved(copy):
 
 def test_save_waits_for_the_lock_then_gives_up(copy, monkeypatch):
     loaded = directory.load(copy)
-    monkeypatch.setattr(directory, "LOCK_TIMEOUT", 0.2)
+    monkeypatch.setattr(recipients_file, "LOCK_TIMEOUT", 0.2)
     fd = os.open(copy.with_name("recipients.yaml.lock"), os.O_CREAT | os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from campaign.drafts import (
+from campaign.errors import InvalidData
+from campaign.letters.drafts import (
     MAILTO_BUDGET,
     WEBMAIL_BUDGET,
     Mailto,
@@ -21,7 +22,6 @@ from campaign.drafts import (
     plain_copy,
     webmail_links,
 )
-from campaign.errors import InvalidData
 from campaign.models import Address, Letter, Recipient, Sender
 
 INJECTION = "x\r\nBcc: evil@example.com"

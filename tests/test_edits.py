@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from campaign import audit, directory, edits, safe_files, versions
+from campaign import directory
+from campaign.editing import offices as edits
 from campaign.errors import CampaignError, ConflictError, InvalidData
+from campaign.storage import audit, safe_files, versions
 
 BUNDLED = Path(__file__).parent.parent / "recipients.yaml"
 

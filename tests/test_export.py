@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from campaign import directory, export, templates
+from campaign import directory
 from campaign.errors import CampaignError
-from campaign.senders import make_sender
+from campaign.letters import export, render
+from campaign.letters.senders import make_sender
 
 RECIPIENTS = Path(__file__).parent.parent / "recipients.yaml"
 TEMPLATES = Path(__file__).parent.parent / "letter_templates"
@@ -18,9 +19,9 @@ TEMPLATES = Path(__file__).parent.parent / "letter_templates"
 @pytest.fixture(scope="module")
 def letters():
     offices = directory.load(RECIPIENTS).recipients[:2]
-    bundle_templates = templates.load(TEMPLATES)
+    bundle_templates = render.load(TEMPLATES)
     sender = make_sender(name="Maria Rossi", city="Milano", country="IT")
-    return [templates.render_letter(bundle_templates, office, sender) for office in offices]
+    return [render.render_letter(bundle_templates, office, sender) for office in offices]
 
 
 def test_bundle_has_every_file_and_a_manifest(tmp_path, letters):

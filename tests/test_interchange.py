@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from campaign import directory, edits, interchange
+from campaign import directory
+from campaign.directory import interchange
+from campaign.editing import offices as edits
 from campaign.errors import CampaignError, InvalidData
 
 BUNDLED = Path(__file__).parent.parent / "recipients.yaml"

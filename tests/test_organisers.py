@@ -8,9 +8,9 @@ import pytest
 from argon2 import PasswordHasher
 from click.testing import CliRunner
 
-from campaign import audit, organisers
 from campaign.cli import main
-from campaign.organisers import AccountError, WeakPassword
+from campaign.storage import audit, organisers
+from campaign.storage.organisers import AccountError, WeakPassword
 
 GOOD = "violet tram umbrella seven"
 OTHER = "copper lantern orchard nine"

@@ -13,8 +13,9 @@ import pypdf
 import pytest
 from weasyprint import HTML
 
-from campaign import addresses, pdf
+from campaign.directory import addresses
 from campaign.errors import CampaignError, TemplateError
+from campaign.letters import pdf
 from campaign.models import Address, Letter, Recipient, Sender
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "letter_templates"

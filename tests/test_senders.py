@@ -3,7 +3,7 @@
 import pytest
 
 from campaign.errors import InvalidData
-from campaign.senders import LIMITS, make_sender
+from campaign.letters.senders import LIMITS, make_sender
 
 
 def fields_of(error: InvalidData) -> set[str]:

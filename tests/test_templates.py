@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from campaign import templates
 from campaign.errors import CampaignError, InvalidData, TemplateError
+from campaign.letters import render
+from campaign.letters.senders import make_sender
 from campaign.models import Address, Recipient
-from campaign.senders import make_sender
 
 TEMPLATES = Path(__file__).parent.parent / "letter_templates"
 TODAY = dt.date(2026, 11, 22)
@@ -44,7 +44,7 @@ def sender():
 
 @pytest.fixture
 def bundled():
-    return templates.load(TEMPLATES)
+    return render.load(TEMPLATES)
 
 
 @pytest.fixture
@@ -80,7 +80,7 @@ def test_bundled_campaign_is_complete(bundled):
     ],
 )
 def test_each_language_renders(bundled, office, sender, language, salutation, ask, date):
-    letter = templates.render_letter(bundled, office, sender, language, today=TODAY)
+    letter = render.render_letter(bundled, office, sender, language, today=TODAY)
     assert letter.language == language
     assert letter.text.startswith(salutation + "\n\n")
     assert ask in letter.paragraphs
@@ -93,32 +93,31 @@ def test_each_language_renders(bundled, office, sender, language, salutation, as
 
 
 def test_office_language_is_the_default(bundled, office, sender):
-    assert templates.render_letter(bundled, office, sender).language == "it"
-    assert templates.render_letter(bundled, office, sender, "auto").language == "it"
+    assert render.render_letter(bundled, office, sender).language == "it"
+    assert render.render_letter(bundled, office, sender, "auto").language == "it"
 
 
 def test_unknown_language_is_refused(bundled, office, sender):
     with pytest.raises(CampaignError, match='unknown language "fr"'):
-        templates.render_letter(bundled, office, sender, "fr")
+        render.render_letter(bundled, office, sender, "fr")
 
 
 def test_note_is_its_own_paragraph_and_stays_literal(bundled, office):
     note = "I am a teacher in Milan. {{ 7*7 }} <b>bold</b>"
     sender = make_sender(name="A", note=note)
-    letter = templates.render_letter(bundled, office, sender, "en")
+    letter = render.render_letter(bundled, office, sender, "en")
     assert note in letter.paragraphs
     assert "49" not in letter.text
 
 
 def test_subject_is_stable_per_supporter_and_varies_across_supporters(bundled, office):
     subjects = {
-        templates.render_letter(bundled, office, make_sender(name=f"Supporter {n}"), "en").subject
+        render.render_letter(bundled, office, make_sender(name=f"Supporter {n}"), "en").subject
         for n in range(40)
     }
     assert len(subjects) > 1
     again = [
-        templates.render_letter(bundled, office, make_sender(name="X"), "en").subject
-        for _ in range(3)
+        render.render_letter(bundled, office, make_sender(name="X"), "en").subject for _ in range(3)
     ]
     assert len(set(again)) == 1
 
@@ -133,21 +132,21 @@ def test_subject_is_stable_per_supporter_and_varies_across_supporters(bundled, o
     ],
 )
 def test_sandbox_refuses_escapes_with_their_line(bundled, office, sender, source, expected):
-    template = templates.compile_body(bundled, "en", source)
+    template = render.compile_body(bundled, "en", source)
     with pytest.raises(TemplateError, match=expected):
-        templates.render_body(template, "letter.en.txt", office, sender, "en")
+        render.render_body(template, "letter.en.txt", office, sender, "en")
 
 
 def test_syntax_error_names_file_and_line(own_templates):
     (own_templates / "letter.ru.txt").write_text("Строка\n{% if %}\n", encoding="utf-8")
     with pytest.raises(TemplateError, match=r"letter\.ru\.txt:2: "):
-        templates.load(own_templates)
+        render.load(own_templates)
 
 
 def test_missing_body_is_named(own_templates):
     (own_templates / "letter.it.txt").unlink()
     with pytest.raises(TemplateError, match=r"letter\.it\.txt: missing"):
-        templates.load(own_templates)
+        render.load(own_templates)
 
 
 def test_campaign_yaml_problems_are_all_reported_with_lines(own_templates):
@@ -158,7 +157,7 @@ def test_campaign_yaml_problems_are_all_reported_with_lines(own_templates):
     text = text.replace('deadline: ""', "deadline: tomorrow", 1)
     path.write_text(text, encoding="utf-8")
     with pytest.raises(InvalidData) as caught:
-        templates.load(own_templates)
+        render.load(own_templates)
     lines = text.splitlines()
     messages = [str(p) for p in caught.value.problems]
     assert len(messages) == 3
@@ -177,12 +176,12 @@ def test_campaign_yaml_syntax_error_has_its_line(own_templates):
     path = own_templates / "campaign.yaml"
     path.write_text("id: x\ntitle: [unclosed\n", encoding="utf-8")
     with pytest.raises(InvalidData, match=r"campaign\.yaml:\d+: YAML syntax"):
-        templates.load(own_templates)
+        render.load(own_templates)
 
 
 @pytest.mark.parametrize(("language", "opening"), [("en", "Good morning"), ("ru", "Здравствуйте")])
 def test_call_script_in_the_supporters_language(bundled, office, sender, language, opening):
-    script = templates.render_call_script(bundled, office, sender, language)
+    script = render.render_call_script(bundled, office, sender, language)
     assert script.startswith(opening)
     assert "Maria Rossi" in script
     assert office.ask[language] in script
@@ -198,4 +197,4 @@ def test_background_sources_must_be_known(own_templates):
     with pytest.raises(
         InvalidData, match=rf'campaign\.yaml:{line}: background_sources\[1\]: "blog"'
     ):
-        templates.load(own_templates)
+        render.load(own_templates)

@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from campaign import audit, directory, letter_edits, safe_files, sandbox, templates, versions
+from campaign import directory
+from campaign.editing import letter_files as letter_edits
 from campaign.errors import CampaignError, ConflictError, InvalidData, TemplateError
+from campaign.letters import render, sandbox
+from campaign.storage import audit, safe_files, versions
 
 ROOT = Path(__file__).parent.parent
 
@@ -38,7 +41,7 @@ def instance(site):
 
 def save(site, offices, source, who="maria", language="en", version=None):
     """save_body against the version on disk (or `version`)."""
-    path = templates_dir(site) / templates.body_name(language)
+    path = templates_dir(site) / render.body_name(language)
     return letter_edits.save_body(
         templates_dir(site),
         language,
@@ -140,7 +143,7 @@ def test_the_bundled_bodies_pass_the_check(site, offices):
 
 
 def test_the_live_letters_render_in_the_bounded_sandbox(site):
-    loaded = templates.load(templates_dir(site))
+    loaded = render.load(templates_dir(site))
     assert isinstance(loaded.bodies["en"].environment, sandbox.LetterSandbox)
     assert isinstance(loaded.call_scripts["en"].environment, sandbox.LetterSandbox)
 
@@ -162,8 +165,8 @@ def test_save_body_keeps_the_previous_version_and_writes_the_audit_log(site, off
     assert versions.read(instance(site), "letter.en.txt", kept[1].id).decode() == original
     change = audit.recent_changes(instance(site))[0]
     assert (change.who, change.file, change.action) == ("maria", "letter.en.txt", "edit")
-    assert "your answer" in templates.load(templates_dir(site)).bodies["en"].render(
-        templates.letter_context(offices[0], letter_edits.SAMPLE_SENDER, "en")
+    assert "your answer" in render.load(templates_dir(site)).bodies["en"].render(
+        render.letter_context(offices[0], letter_edits.SAMPLE_SENDER, "en")
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from campaign.errors import InvalidData
-from campaign.yamlcheck import Checker, load_document
+from campaign.yamlfile.read import Checker, load_document
 
 TEXT = """\
 id: 2013

@@ -10,8 +10,9 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from campaign.senders import LIMITS
-from campaign.web import campaign_page, config, error_pages, forms, guards, i18n
+from campaign.letters.senders import LIMITS
+from campaign.web import config, error_pages, guards, i18n
+from campaign.web.public import campaign_page, forms
 from campaign.web.resources import Resources
 
 csrf = CSRFProtect()
@@ -37,7 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     error_pages.register(app)
     app.log_exception = functools.partial(error_pages.log_exception_without_message, app)  # type: ignore[method-assign]
 
-    from campaign.web import admin, public
+    from campaign.web import admin
+    from campaign.web.public import views as public
 
     app.register_blueprint(public.bp)
     admin.init_app(app)

@@ -8,10 +8,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from campaign import directory, templates
+from campaign import directory
 from campaign.directory import Directory
 from campaign.errors import CampaignError
-from campaign.templates import Templates
+from campaign.letters import render
+from campaign.letters.render import Templates
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +67,7 @@ class Resources:
     def _reload(self, current: tuple) -> None:
         """Load both; keep the previous pair if either fails."""
         try:
-            self._loaded = Loaded(
-                directory.load(self.recipients), templates.load(self.templates_dir)
-            )
+            self._loaded = Loaded(directory.load(self.recipients), render.load(self.templates_dir))
         except CampaignError as error:
             log.error("campaign files not reloaded, keeping the last good ones:\n%s", error)
         self._stamp = current

@@ -17,7 +17,8 @@ import journey
 import pytest
 from playwright.sync_api import Page, expect
 
-from campaign import counts, directory, organisers
+from campaign import directory
+from campaign.storage import counts, organisers
 
 pytestmark = pytest.mark.browser
 

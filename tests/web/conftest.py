@@ -10,7 +10,7 @@ from adminhelpers import ORGANISER, PASSPHRASE, sign_in
 from ruamel.yaml import YAML
 from webhelpers import EMAILS, ROOT
 
-from campaign import organisers
+from campaign.storage import organisers
 from campaign.web import create_app
 
 

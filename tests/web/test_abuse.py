@@ -164,7 +164,7 @@ def test_a_crash_is_a_friendly_500_and_its_message_is_not_logged(app, client, mo
         details = "-".join(["Maria", "Rossi"])  # not in the source line the traceback shows
         raise RuntimeError(f"boom with {details}")
 
-    monkeypatch.setattr("campaign.web.public.counts.total", explode)
+    monkeypatch.setattr("campaign.web.public.views.counts.total", explode)
     assert_friendly(client.get("/"), 500, "Something went wrong on our side")
     assert "RuntimeError" in caplog.text  # where it happened is logged...
     assert "Maria-Rossi" not in caplog.text  # ...but not the message, which may hold user data

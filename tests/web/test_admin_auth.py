@@ -8,7 +8,7 @@ import pytest
 from adminhelpers import CONSOLE_PAGES, PASSPHRASE, form_of, sign_in, token_of
 from webhelpers import page
 
-from campaign import organisers
+from campaign.storage import organisers
 from campaign.web import create_app
 
 WRONG = "The name or the password is not right."

@@ -7,8 +7,8 @@ from pathlib import Path
 from adminhelpers import field_values, form_of, sign_in
 from webhelpers import page
 
-from campaign import audit
-from campaign.campaign_file import load_campaign
+from campaign.letters.campaign_file import load_campaign
+from campaign.storage import audit
 
 
 def campaign_form(client) -> dict:

@@ -9,7 +9,7 @@ import re
 
 from webhelpers import page
 
-from campaign import counts
+from campaign.storage import counts
 
 
 def record(app, office: str, channel: str, day: str, times: int = 1) -> None:

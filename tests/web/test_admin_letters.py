@@ -6,7 +6,8 @@ import pytest
 from adminhelpers import form_of, hidden, sign_in
 from webhelpers import Page, page
 
-from campaign import audit, directory, versions
+from campaign import directory
+from campaign.storage import audit, versions
 
 ESCAPES = [
     "{{ ''.__class__ }}",

@@ -6,7 +6,8 @@ import pytest
 from adminhelpers import field_values, form_of, sign_in
 from webhelpers import page
 
-from campaign import audit, directory
+from campaign import directory
+from campaign.storage import audit
 
 COMMENT = '# The source lists "+7 7122 27-12-76" twice for this office; it is kept once.'
 

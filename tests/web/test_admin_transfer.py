@@ -11,7 +11,8 @@ import pytest
 from adminhelpers import form_of, hidden, sign_in
 from webhelpers import page
 
-from campaign import audit, directory
+from campaign import directory
+from campaign.storage import audit
 from campaign.web import create_app
 
 

@@ -9,14 +9,15 @@ from pathlib import Path
 import pytest
 from webhelpers import OFFICE_IDS, page
 
-from campaign import directory, templates
+from campaign import directory
+from campaign.letters import render
 from campaign.models import localized
 
 
 @pytest.fixture
 def bundled(templates_dir: Path, recipients_file: Path):
     """The campaign and the offices the app serves in these tests."""
-    return templates.load(templates_dir).campaign, directory.load(recipients_file).recipients
+    return render.load(templates_dir).campaign, directory.load(recipients_file).recipients
 
 
 def test_shows_title_summary_and_one_call_to_act(client, bundled):

@@ -7,8 +7,8 @@ import threading
 
 import pytest
 
-from campaign import counts
 from campaign.errors import CampaignError
+from campaign.storage import counts
 
 
 @pytest.fixture

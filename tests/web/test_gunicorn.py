@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from campaign import templates
+from campaign.letters import render
 from campaign.models import localized
 from campaign.web.config import PROJECT_ROOT
 
@@ -129,7 +129,7 @@ def test_gunicorn_answers_healthz(gunicorn):
 def test_gunicorn_serves_the_campaign_page_with_security_headers(gunicorn):
     status, headers, page = get(gunicorn.url + "/")
     assert status == 200
-    title = localized(templates.load(PROJECT_ROOT / "letter_templates").campaign.title, "en")
+    title = localized(render.load(PROJECT_ROOT / "letter_templates").campaign.title, "en")
     assert re.search(r"<title>(.*?)</title>", page, re.S).group(1).strip() == title
     assert "default-src 'self'" in headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]

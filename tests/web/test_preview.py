@@ -9,8 +9,9 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from webhelpers import EMAILS, OFFICE_IDS, SENDER, page, write_data
 
-from campaign import directory, templates
-from campaign.senders import make_sender
+from campaign import directory
+from campaign.letters import render
+from campaign.letters.senders import make_sender
 
 
 @pytest.fixture
@@ -32,9 +33,7 @@ def mailto_parts(link: str) -> tuple[str, dict[str, str]]:
 def expected_letter(recipients_file, templates_dir, office_id, language=None):
     """The letter as the core renders it for the test supporter."""
     office = directory.load(recipients_file).get(office_id)
-    return templates.render_letter(
-        templates.load(templates_dir), office, make_sender(**SENDER), language
-    )
+    return render.render_letter(render.load(templates_dir), office, make_sender(**SENDER), language)
 
 
 def test_one_card_per_office_in_order(preview):

@@ -15,7 +15,7 @@ import pytest
 from webhelpers import write_data
 from werkzeug.serving import make_server
 
-from campaign import counts
+from campaign.storage import counts
 
 SUPPORTER = {
     "name": "Zebulon Quixote-Farnsworth",

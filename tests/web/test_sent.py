@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from webhelpers import csrf_token, page
 
-from campaign import counts
+from campaign.storage import counts
 
 
 def total_on_campaign_page(client) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from webhelpers import OFFICE_IDS, SENDER, page, write_data
 
-from campaign.senders import LIMITS
+from campaign.letters.senders import LIMITS
 
 
 def test_form_has_labelled_fields_with_limits(client):

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from flask import current_app, g, session
 
-from campaign import organisers
+from campaign.storage import organisers
 from campaign.web.guards import TooMany
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign import letter_edits, versions
+from campaign.editing import letter_files as letter_edits
 from campaign.errors import CampaignError, ConflictError, InvalidData
+from campaign.storage import versions
 from campaign.web.admin import bp, campaign_form, merge
 from campaign.web.admin.common import instance, messages_of, problem_text, templates_dir, who
-from campaign.web.campaign_page import campaign_is_closed
-from campaign.yamlcheck import load_document
+from campaign.web.public.campaign_page import campaign_is_closed
+from campaign.yamlfile.read import load_document
 
 
 @bp.route("/campaign", methods=["GET", "POST"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, render_template
 
-from campaign import audit, counts
+from campaign.storage import audit, counts
 from campaign.web.admin import bp, chart
 from campaign.web.admin.common import download, instance
 

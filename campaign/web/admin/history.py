@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign import audit, letter_edits, safe_files, versions
+from campaign.editing import letter_files as letter_edits
 from campaign.errors import CampaignError
+from campaign.storage import audit, safe_files, versions
 from campaign.web.admin import bp
 from campaign.web.admin.common import file_places, instance, messages_of, who
 

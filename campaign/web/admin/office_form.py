@@ -15,7 +15,8 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from campaign import directory, interchange
+from campaign import directory
+from campaign.directory import interchange
 from campaign.errors import Problem
 from campaign.models import LANGUAGES
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign import audit, directory, edits, versions
-from campaign.addresses import countries, recipient_lines
+from campaign import directory
 from campaign.directory import Directory
+from campaign.directory.addresses import countries, recipient_lines
+from campaign.editing import offices as edits
 from campaign.errors import CampaignError, ConflictError, InvalidData
 from campaign.models import LANGUAGES, Recipient
+from campaign.storage import audit, versions
 from campaign.web.admin import bp, merge, office_form
 from campaign.web.admin.common import instance, messages_of, recipients_path, who
 from campaign.web.i18n import ui_language

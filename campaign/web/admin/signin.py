@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign import organisers
+from campaign.storage import organisers
 from campaign.web.admin import auth, bp
 from campaign.web.admin.common import who
 from campaign.web.guards import TooMany, client_key

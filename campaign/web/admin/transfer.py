@@ -7,7 +7,8 @@ import re
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign import edits, interchange
+from campaign.directory import interchange
+from campaign.editing import offices as edits
 from campaign.errors import CampaignError, ConflictError
 from campaign.web.admin import bp, carry
 from campaign.web.admin.common import download, instance, messages_of, recipients_path, who

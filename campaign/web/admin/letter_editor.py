@@ -5,10 +5,14 @@ from __future__ import annotations
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign import directory, edits, letter_edits, pdf, templates, versions
-from campaign.addresses import recipient_lines
+from campaign import directory
+from campaign.directory.addresses import recipient_lines
+from campaign.editing import letter_files as letter_edits
+from campaign.editing import offices as edits
 from campaign.errors import CampaignError, ConflictError, InvalidData
+from campaign.letters import pdf, render
 from campaign.models import LANGUAGES, Recipient, localized
+from campaign.storage import versions
 from campaign.web.admin import bp, merge
 from campaign.web.admin.common import (
     download,
@@ -87,7 +91,7 @@ def letter_pdf(language: str):
     except CampaignError as refused:
         version = request.form.get("version", "")
         return letter_page(language, offices, office, source, version, error=messages_of(refused))
-    title = localized(templates.load(templates_dir()).campaign.title, language)
+    title = localized(render.load(templates_dir()).campaign.title, language)
     with current_app.extensions["campaign.guards"].renders.slot():
         content = pdf.render([made], templates_dir=templates_dir(), title=title)
     return download(content, f"preview-{language}-{office.id}.pdf", "application/pdf", inline=True)
@@ -202,7 +206,7 @@ def letter_page(language, offices, office, source, version, *, error=None, confl
         shown = preview(language, source, office)
     except CampaignError as refused:
         preview_error = messages_of(refused)
-    file_name = templates.body_name(language)
+    file_name = render.body_name(language)
     html = render_template(
         "admin/letter.html",
         active_page="admin.letters",

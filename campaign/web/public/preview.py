@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from flask import current_app
 from werkzeug.datastructures import MultiDict
 
-from campaign import drafts
-from campaign.addresses import recipient_lines
+from campaign.directory.addresses import recipient_lines
 from campaign.errors import InvalidData, Problem
+from campaign.letters import drafts
+from campaign.letters.render import render_call_script, render_letter
+from campaign.letters.senders import make_sender, multi_line, one_line
 from campaign.models import LANGUAGES, Letter, Phone, Recipient, Sender
-from campaign.senders import make_sender, multi_line, one_line
-from campaign.templates import render_call_script, render_letter
-from campaign.web.forms import AUTO, WriteForm
+from campaign.web.public.forms import AUTO, WriteForm
 from campaign.web.resources import Loaded
 
 

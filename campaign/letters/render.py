@@ -14,11 +14,11 @@ from babel.dates import format_date
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from campaign.addresses import country_name, sender_lines
-from campaign.campaign_file import load_campaign
+from campaign.directory.addresses import country_name, sender_lines
 from campaign.errors import CampaignError, TemplateError
+from campaign.letters.campaign_file import load_campaign
+from campaign.letters.sandbox import letter_environment
 from campaign.models import LANGUAGES, Campaign, Letter, Recipient, Sender, localized
-from campaign.sandbox import letter_environment
 
 # Babel locales for the long date: British English writes "22 November 2026".
 _DATE_LOCALES = {"en": "en_GB", "it": "it_IT", "ru": "ru_RU"}

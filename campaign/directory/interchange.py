@@ -25,11 +25,12 @@ from typing import Any
 import phonenumbers
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from campaign import directory, edits
-from campaign.addresses import country_name
+from campaign import directory
+from campaign.directory.addresses import country_name
+from campaign.editing import offices as edits
 from campaign.errors import CampaignError, InvalidData, Problem
 from campaign.models import LANGUAGES, Phone, Recipient
-from campaign.yamledit import is_empty, normal, set_fields
+from campaign.yamlfile.edit import is_empty, normal, set_fields
 
 COLUMNS = (
     "id",

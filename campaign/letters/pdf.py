@@ -23,8 +23,9 @@ from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from campaign import addresses, templates
+from campaign.directory import addresses
 from campaign.errors import CampaignError, RenderError, TemplateError
+from campaign.letters import render as letter_render
 from campaign.models import Letter
 
 PAPERS = ("a4", "letter")
@@ -112,7 +113,7 @@ def html(
     except jinja2.TemplateNotFound:
         raise TemplateError(f"{templates_dir}/{TEMPLATE}", "missing; restore it") from None
     except jinja2.TemplateError as error:
-        where = f"{TEMPLATE}:{templates.error_line(error, TEMPLATE)}"
+        where = f"{TEMPLATE}:{letter_render.error_line(error, TEMPLATE)}"
         raise TemplateError(where, str(error.message)) from None
 
 
@@ -242,4 +243,4 @@ def stylesheet(templates_dir: Path) -> Markup:
 @cache
 def _environment(templates_dir: Path) -> jinja2.Environment:
     """The sandboxed, autoescaping environment for print.html (reloads when it changes)."""
-    return templates.environment(templates_dir, autoescape=True)
+    return letter_render.environment(templates_dir, autoescape=True)

@@ -21,12 +21,13 @@ from ruamel.yaml.comments import CommentedMap
 from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
-from campaign import audit, directory, safe_files, versions
+from campaign import directory
 from campaign.directory import ADDRESS_KEYS, ENTRY_KEYS, Directory
 from campaign.errors import CampaignError, ConflictError, InvalidData
 from campaign.models import LANGUAGES
-from campaign.yamlcheck import dump_document, load_document
-from campaign.yamledit import is_empty, normal, set_fields, to_plain
+from campaign.storage import audit, safe_files, versions
+from campaign.yamlfile.edit import is_empty, normal, set_fields, to_plain
+from campaign.yamlfile.read import dump_document, load_document
 
 ORDERS = {"address": ADDRESS_KEYS, "salutation": LANGUAGES, "ask": LANGUAGES}
 FLOW = ("tags",)  # lists written [a, b] when new, as in the bundled file

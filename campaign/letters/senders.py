@@ -7,7 +7,7 @@ import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
 
-from campaign.addresses import countries
+from campaign.directory.addresses import countries
 from campaign.errors import InvalidData, Problem
 from campaign.models import Sender
 

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from campaign import drafts, pdf
 from campaign.errors import CampaignError
+from campaign.letters import drafts, pdf
 from campaign.models import Letter
 
 FORMATS = ("pdf", "eml", "mailto")

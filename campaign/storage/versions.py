@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from campaign import safe_files
 from campaign.errors import CampaignError
+from campaign.storage import safe_files
 
 FOLDER = "versions"
 KEEP = 200  # versions kept per file; the oldest go first

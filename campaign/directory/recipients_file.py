@@ -19,11 +19,11 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
-from campaign import safe_files
-from campaign.addresses import COUNTRY_CODES
+from campaign.directory.addresses import COUNTRY_CODES
 from campaign.errors import CampaignError, InvalidData
 from campaign.models import LANGUAGES, Address, Phone, Recipient
-from campaign.yamlcheck import Checker, dump_document, load_document, node_line
+from campaign.storage import safe_files
+from campaign.yamlfile.read import Checker, dump_document, load_document, node_line
 
 ENTRY_KEYS = (
     "id",

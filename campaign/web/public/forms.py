@@ -14,10 +14,10 @@ from wtforms import (
     TextAreaField,
 )
 
-from campaign.addresses import countries
+from campaign.directory.addresses import countries
 from campaign.errors import Problem
+from campaign.letters.senders import LIMITS
 from campaign.models import LANGUAGES, Recipient
-from campaign.senders import LIMITS
 
 SENDER_FIELDS = ("name", "street", "postcode", "city", "country", "email", "note")
 AUTO = "auto"  # each office in its own language

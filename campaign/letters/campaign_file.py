@@ -7,7 +7,7 @@ from pathlib import Path
 
 from campaign.errors import CampaignError, InvalidData, Problem
 from campaign.models import LANGUAGES, Campaign, Event, Quote
-from campaign.yamlcheck import Checker, load_document
+from campaign.yamlfile.read import Checker, load_document
 
 _LOCALIZED = ("title", "summary", "background", "closing", "call_script")
 _MULTI_LINE = ("summary", "background", "call_script")  # the others are printed on one line

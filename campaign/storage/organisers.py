@@ -27,8 +27,8 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
-from campaign import audit, safe_files
 from campaign.errors import CampaignError
+from campaign.storage import audit, safe_files
 
 FILE_NAME = "organisers.json"
 COMMAND_LINE = "command line"  # who changed an account, in the audit log, outside the web

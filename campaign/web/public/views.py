@@ -14,14 +14,15 @@ from flask import (
     url_for,
 )
 
-from campaign import counts, drafts, pdf
 from campaign.errors import CampaignError, InvalidData, Problem
+from campaign.letters import drafts, pdf
 from campaign.models import Letter, localized
-from campaign.web import letters as build
-from campaign.web.campaign_page import campaign_is_closed, campaign_view
-from campaign.web.forms import WriteForm
+from campaign.storage import counts
 from campaign.web.guards import client_key
 from campaign.web.i18n import ui_language
+from campaign.web.public import preview as build
+from campaign.web.public.campaign_page import campaign_is_closed, campaign_view
+from campaign.web.public.forms import WriteForm
 from campaign.web.resources import Loaded
 
 bp = Blueprint("public", __name__)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from campaign import directory, drafts, pdf, templates
+from campaign import directory
 from campaign.errors import CampaignError, InvalidData, Problem, TemplateError
+from campaign.letters import drafts, pdf, render
+from campaign.letters.senders import make_sender
 from campaign.models import LANGUAGES, Letter
-from campaign.senders import make_sender
 
 # A sender with every field filled, in scripts the letters must print.
 SAMPLE_SENDER = make_sender(
@@ -25,7 +26,7 @@ def check_campaign(recipients_path: Path, templates_dir: Path) -> tuple[list[Pro
     """All problems of the directory and the templates, and a one-line summary when none."""
     problems: list[Problem] = []
     offices = _collect(problems, lambda: directory.load(recipients_path).recipients)
-    letter_templates = _collect(problems, lambda: templates.load(templates_dir), templates_dir)
+    letter_templates = _collect(problems, lambda: render.load(templates_dir), templates_dir)
     if problems or offices is None or letter_templates is None:
         return problems, ""
     letters = []
@@ -33,7 +34,7 @@ def check_campaign(recipients_path: Path, templates_dir: Path) -> tuple[list[Pro
         for language in LANGUAGES:
             letter = _collect(
                 problems,
-                lambda r=recipient, lang=language: templates.render_letter(
+                lambda r=recipient, lang=language: render.render_letter(
                     letter_templates, r, SAMPLE_SENDER, lang
                 ),
                 templates_dir,

@@ -22,15 +22,18 @@ from typing import Any
 
 import jinja2
 
-from campaign import audit, directory, edits, safe_files, templates, versions
-from campaign.campaign_file import parse_campaign
-from campaign.checks import SAMPLE_SENDER
+from campaign import directory
+from campaign.check import SAMPLE_SENDER
+from campaign.editing import offices as edits
 from campaign.errors import CampaignError, ConflictError, InvalidData, Problem, TemplateError
+from campaign.letters import render
+from campaign.letters.campaign_file import parse_campaign
+from campaign.letters.sandbox import TooSlow, letter_environment, private_names, time_limit
+from campaign.letters.senders import make_sender
 from campaign.models import LANGUAGES, Campaign, Letter, Recipient, Sender
-from campaign.sandbox import TooSlow, letter_environment, private_names, time_limit
-from campaign.senders import make_sender
-from campaign.yamlcheck import dump_document, load_document
-from campaign.yamledit import set_fields, to_plain
+from campaign.storage import audit, safe_files, versions
+from campaign.yamlfile.edit import set_fields, to_plain
+from campaign.yamlfile.read import dump_document, load_document
 
 CAMPAIGN_FILE = "campaign.yaml"
 BODY_MAX_CHARS = 10_000  # a rendered body; the supporters' form refuses longer ones
@@ -88,7 +91,7 @@ def check_body(
     offices: Sequence[Recipient],
 ) -> None:
     """Refuse (TemplateError, with file and line) a body that would fail any office's letter."""
-    name = templates.body_name(_language(language))
+    name = render.body_name(_language(language))
     template = _compiled(templates_dir, name, source)
     start = time.monotonic()
     try:
@@ -146,13 +149,13 @@ def preview_letter(
     today: dt.date | None = None,
 ) -> Letter:
     """The letter `source` would give `recipient` (the live preview), checked like a save."""
-    name = templates.body_name(_language(language))
+    name = render.body_name(_language(language))
     template = _compiled(templates_dir, name, normalise_text(source))
-    loaded = templates.load(templates_dir)
+    loaded = render.load(templates_dir)
     edited = dataclasses.replace(loaded, bodies={**loaded.bodies, language: template})
     try:
         with time_limit(RENDER_BUDGET_S):
-            letter = templates.render_letter(edited, recipient, sender, language, today)
+            letter = render.render_letter(edited, recipient, sender, language, today)
     except TooSlow:
         raise TemplateError(
             name, "rendering the letter takes too long; simplify the loops"
@@ -220,7 +223,7 @@ def check_campaign_file(templates_dir: str | os.PathLike[str], data: bytes) -> C
     if long_subjects:
         raise InvalidData(long_subjects)
     for language, source in campaign.call_script.items():
-        templates.compile_source(
+        render.compile_source(
             Path(templates_dir), f"{CAMPAIGN_FILE}: call_script.{language}", source
         )
     return campaign
@@ -267,7 +270,7 @@ def edit_campaign(
 
 def editable_files() -> tuple[str, ...]:
     """The files the console edits and keeps versions of."""
-    return ("recipients.yaml", CAMPAIGN_FILE, *(templates.body_name(lang) for lang in LANGUAGES))
+    return ("recipients.yaml", CAMPAIGN_FILE, *(render.body_name(lang) for lang in LANGUAGES))
 
 
 def file_path(
@@ -344,7 +347,7 @@ def _language(language: str) -> str:
 
 def _body_path(templates_dir: str | os.PathLike[str], language: str) -> Path:
     """The file of the letter body in `language`."""
-    return Path(templates_dir) / templates.body_name(_language(language))
+    return Path(templates_dir) / render.body_name(_language(language))
 
 
 def _compiled(templates_dir: str | os.PathLike[str], name: str, source: str) -> jinja2.Template:
@@ -353,7 +356,7 @@ def _compiled(templates_dir: str | os.PathLike[str], name: str, source: str) -> 
         raise TemplateError(
             name, f"is {len(source):,} characters long; the limit is {SOURCE_MAX_CHARS:,}"
         )
-    template = templates.compile_source(Path(templates_dir), name, source)
+    template = render.compile_source(Path(templates_dir), name, source)
     for line, attribute in private_names(letter_environment(templates_dir).parse(source)):
         raise TemplateError(
             f"{name}:{line}",
@@ -366,11 +369,11 @@ def _compiled(templates_dir: str | os.PathLike[str], name: str, source: str) -> 
 def _render(template: Any, name: str, recipient: Recipient, sender: Sender, language: str) -> str:
     """One body, any failure (even one the sandbox does not expect) as a TemplateError."""
     try:
-        return templates.render_body(template, name, recipient, sender, language)
+        return render.render_body(template, name, recipient, sender, language)
     except TemplateError:
         raise
     except Exception as error:  # ZeroDivisionError, OverflowError, RecursionError, ...
-        line = templates.error_line(error)
+        line = render.error_line(error)
         where = f"{name}:{line}" if line else name
         raise TemplateError(where, f"the template fails: {error}") from None
 

@@ -1,0 +1,1 @@
+"""Letters: campaign.yaml, the template sandbox, rendering a Letter, its PDF, drafts and export."""
