@@ -1,11 +1,11 @@
 """Shared fixtures: the bundled campaign, and copies of it that a test may change."""
 
 import shutil
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).parent.parent
+from tests.builders import ROOT
+
 RECIPIENTS = ROOT / "recipients.yaml"
 TEMPLATES = ROOT / "letter_templates"
 

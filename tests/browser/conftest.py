@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from journey import EMAIL_ADDRESS, EMAIL_OFFICE, VIEWPORTS
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from ruamel.yaml import YAML
 from werkzeug.serving import make_server
 
 from campaign.web import create_app
+from tests.browser.journey import EMAIL_ADDRESS, EMAIL_OFFICE, VIEWPORTS
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

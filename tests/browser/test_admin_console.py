@@ -13,12 +13,12 @@ import datetime as dt
 import io
 from pathlib import Path
 
-import journey
 import pytest
 from playwright.sync_api import Page, expect
 
 from campaign import directory
 from campaign.storage import counts, organisers
+from tests.browser import journey
 
 pytestmark = pytest.mark.browser
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import journey
 import pytest
-from journey import VIEWPORTS
+
+from tests.browser import journey
+from tests.browser.journey import VIEWPORTS
 
 pytestmark = pytest.mark.browser
 

@@ -3,9 +3,10 @@ and the rate limit included."""
 
 from __future__ import annotations
 
-import journey
 import pytest
 from playwright.sync_api import expect
+
+from tests.browser import journey
 
 pytestmark = pytest.mark.browser
 

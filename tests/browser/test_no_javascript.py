@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-import journey
 import pytest
 from playwright.sync_api import expect
+
+from tests.browser import journey
 
 pytestmark = pytest.mark.browser
 

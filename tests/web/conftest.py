@@ -6,12 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from adminhelpers import ORGANISER, PASSPHRASE, sign_in
 from ruamel.yaml import YAML
-from webhelpers import EMAILS, ROOT
 
 from campaign.storage import organisers
 from campaign.web import create_app
+from tests.builders import ROOT
+from tests.web.admin.helpers import ORGANISER, PASSPHRASE, sign_in
+from tests.web.pages import EMAILS
 
 
 @pytest.fixture

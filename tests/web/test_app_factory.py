@@ -6,11 +6,10 @@ import os
 import stat
 from pathlib import Path
 
-from webhelpers import page
-
 from campaign.web import create_app
 from campaign.web.config import PROJECT_ROOT
 from campaign.web.i18n import TRANSLATIONS
+from tests.web.pages import page
 
 
 def test_defaults_point_at_the_bundled_campaign(instance):

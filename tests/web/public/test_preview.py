@@ -7,11 +7,11 @@ import re
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from webhelpers import EMAILS, OFFICE_IDS, SENDER, page, write_data
 
 from campaign import directory
 from campaign.letters import render
 from campaign.letters.senders import make_sender
+from tests.web.pages import EMAILS, OFFICE_IDS, SENDER, page, write_data
 
 
 @pytest.fixture

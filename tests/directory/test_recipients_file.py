@@ -14,8 +14,8 @@ from campaign import directory
 from campaign.directory import recipients_file
 from campaign.errors import CampaignError, ConflictError, InvalidData
 from campaign.models import LANGUAGES
+from tests.builders import RECIPIENTS as BUNDLED
 
-BUNDLED = Path(__file__).resolve().parent.parent / "recipients.yaml"
 IDS = (
     "it-interior",
     "it-justice",

@@ -11,8 +11,7 @@ from campaign.editing import letter_files as letter_edits
 from campaign.errors import CampaignError, ConflictError, InvalidData, TemplateError
 from campaign.letters import render, sandbox
 from campaign.storage import audit, safe_files, versions
-
-ROOT = Path(__file__).parent.parent
+from tests.builders import ROOT
 
 
 @pytest.fixture

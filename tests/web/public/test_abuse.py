@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from webhelpers import page, write_data
 
 from campaign.web.guards import SECURITY_HEADERS
+from tests.web.pages import page, write_data
 
 CSP = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from webhelpers import page, write_data
+
+from tests.web.pages import page, write_data
 
 LOADING = {"script": "src", "link": "href", "img": "src", "iframe": "src", "source": "src"}
 

@@ -7,11 +7,11 @@ import re
 from pathlib import Path
 
 import pytest
-from webhelpers import OFFICE_IDS, page
 
 from campaign import directory
 from campaign.letters import render
 from campaign.models import localized
+from tests.web.pages import OFFICE_IDS, page
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_a_future_deadline_keeps_it_open(client, templates_dir):
 
 
 def test_open_false_closes_it_and_refuses_letters(client, templates_dir):
-    from webhelpers import write_data
+    from tests.web.pages import write_data
 
     data = write_data(client)
     close_by(templates_dir, "open: true", "open: false")

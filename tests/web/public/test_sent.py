@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from webhelpers import csrf_token, page
 
 from campaign.storage import counts
+from tests.web.pages import csrf_token, page
 
 
 def total_on_campaign_page(client) -> str:

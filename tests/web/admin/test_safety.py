@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from adminhelpers import CONSOLE_PAGES, form_of
-from test_abuse import assert_secure
+
+from tests.web.admin.helpers import CONSOLE_PAGES, form_of
+from tests.web.public.test_abuse import assert_secure
 
 POST_FORMS = (
     "/admin",

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
 OFFICE_IDS = (
     "it-interior",
     "it-justice",

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -10,8 +9,8 @@ from campaign.errors import CampaignError, InvalidData, TemplateError
 from campaign.letters import render
 from campaign.letters.senders import make_sender
 from campaign.models import Address, Recipient
+from tests.builders import TEMPLATES
 
-TEMPLATES = Path(__file__).parent.parent / "letter_templates"
 TODAY = dt.date(2026, 11, 22)
 
 

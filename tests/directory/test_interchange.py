@@ -11,8 +11,7 @@ from campaign import directory
 from campaign.directory import interchange
 from campaign.editing import offices as edits
 from campaign.errors import CampaignError, InvalidData
-
-BUNDLED = Path(__file__).parent.parent / "recipients.yaml"
+from tests.builders import RECIPIENTS as BUNDLED
 
 
 @pytest.fixture(scope="module")

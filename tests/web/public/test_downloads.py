@@ -8,7 +8,8 @@ import io
 
 import pdfplumber
 import pytest
-from webhelpers import OFFICE_IDS, page, write_data
+
+from tests.web.pages import OFFICE_IDS, page, write_data
 
 HOSTILE = {
     "name": "Eve <script>alert(1)</script>\r\nBcc: evil@example.com",

@@ -11,9 +11,7 @@ from campaign import directory
 from campaign.errors import CampaignError
 from campaign.letters import export, render
 from campaign.letters.senders import make_sender
-
-RECIPIENTS = Path(__file__).parent.parent / "recipients.yaml"
-TEMPLATES = Path(__file__).parent.parent / "letter_templates"
+from tests.builders import RECIPIENTS, TEMPLATES
 
 
 @pytest.fixture(scope="module")

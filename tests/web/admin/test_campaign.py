@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adminhelpers import field_values, form_of, sign_in
-from webhelpers import page
-
 from campaign.letters.campaign_file import load_campaign
 from campaign.storage import audit
+from tests.web.admin.helpers import field_values, form_of, sign_in
+from tests.web.pages import page
 
 
 def campaign_form(client) -> dict:

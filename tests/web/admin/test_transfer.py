@@ -8,12 +8,12 @@ import io
 import zlib
 
 import pytest
-from adminhelpers import form_of, hidden, sign_in
-from webhelpers import page
 
 from campaign import directory
 from campaign.storage import audit
 from campaign.web import create_app
+from tests.web.admin.helpers import form_of, hidden, sign_in
+from tests.web.pages import page
 
 
 def exported_rows(admin) -> list[dict[str, str]]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from adminhelpers import CONSOLE_PAGES, PASSPHRASE, form_of, sign_in, token_of
-from webhelpers import page
 
 from campaign.storage import organisers
 from campaign.web import create_app
+from tests.web.admin.helpers import CONSOLE_PAGES, PASSPHRASE, form_of, sign_in, token_of
+from tests.web.pages import page
 
 WRONG = "The name or the password is not right."
 

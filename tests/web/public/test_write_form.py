@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from webhelpers import OFFICE_IDS, SENDER, page, write_data
-
 from campaign.letters.senders import LIMITS
+from tests.web.pages import OFFICE_IDS, SENDER, page, write_data
 
 
 def test_form_has_labelled_fields_with_limits(client):

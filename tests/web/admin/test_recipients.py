@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from adminhelpers import field_values, form_of, sign_in
-from webhelpers import page
 
 from campaign import directory
 from campaign.storage import audit
+from tests.web.admin.helpers import field_values, form_of, sign_in
+from tests.web.pages import page
 
 COMMENT = '# The source lists "+7 7122 27-12-76" twice for this office; it is kept once.'
 

@@ -12,10 +12,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from webhelpers import write_data
 from werkzeug.serving import make_server
 
 from campaign.storage import counts
+from tests.web.pages import write_data
 
 SUPPORTER = {
     "name": "Zebulon Quixote-Farnsworth",

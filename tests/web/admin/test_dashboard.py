@@ -7,9 +7,8 @@ import datetime as dt
 import io
 import re
 
-from webhelpers import page
-
 from campaign.storage import counts
+from tests.web.pages import page
 
 
 def record(app, office: str, channel: str, day: str, times: int = 1) -> None:

@@ -12,8 +12,7 @@ from campaign import directory
 from campaign.editing import offices as edits
 from campaign.errors import CampaignError, ConflictError, InvalidData
 from campaign.storage import audit, safe_files, versions
-
-BUNDLED = Path(__file__).parent.parent / "recipients.yaml"
+from tests.builders import RECIPIENTS as BUNDLED
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from adminhelpers import form_of, hidden, sign_in
-from webhelpers import Page, page
 
 from campaign import directory
 from campaign.storage import audit, versions
+from tests.web.admin.helpers import form_of, hidden, sign_in
+from tests.web.pages import Page, page
 
 ESCAPES = [
     "{{ ''.__class__ }}",

@@ -17,8 +17,8 @@ from campaign.directory import addresses
 from campaign.errors import CampaignError, TemplateError
 from campaign.letters import pdf
 from campaign.models import Address, Letter, Recipient, Sender
+from tests.builders import TEMPLATES
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "letter_templates"
 MM = 72 / 25.4  # PDF points per millimetre
 KAZAKH = "әғқңөұүһі"
 
