@@ -1,0 +1,87 @@
+"""Every limit on what a file, a form or a template may hold: defined here once, used everywhere.
+
+The validators of the files apply them (so `campaign check`, the web app's reload, the console
+and the CSV import refuse the same things), and the forms state them and refuse longer input
+before it reaches the core. A limit is a number of characters unless its name says otherwise.
+"""
+
+from __future__ import annotations
+
+# --- what a supporter types -----------------------------------------------------------------
+SENDER = {
+    "name": 100,
+    "street": 150,
+    "postcode": 20,
+    "city": 80,
+    "country": 2,
+    "email": 254,
+    "note": 1500,
+}
+
+# --- a letter ---------------------------------------------------------------------------------
+SUBJECT = 200  # one subject, as a subject variant in campaign.yaml and as edited in the preview
+BODY = 10_000  # a rendered letter body (about four pages), and a body edited in the preview
+TEMPLATE_SOURCE = 20_000  # the source of a letter body or a call script
+RENDER_BUDGET_S = 2.0  # seconds for all the sample renders of one validation together
+
+# --- one office of recipients.yaml ----------------------------------------------------------
+OFFICE = {
+    "id": 64,
+    "office": 200,
+    "office_local": 200,
+    "person": 200,
+    "title": 200,
+    "country": 2,
+    "language": 2,
+    "salutation": 200,  # in each language
+    "address.lines": 200,  # each line
+    "postcode": 20,
+    "city": 100,
+    "region": 100,
+    "phone": 40,  # each phone or fax, as written
+    "email": 254,  # each address
+    "email_note": 1000,
+    "ask": 2000,  # in each language
+    "tag": 40,  # each tag
+    "source": 300,
+    "verified": 10,
+}
+OFFICE_ITEMS = {"address.lines": 6, "phones": 10, "faxes": 10, "emails": 10, "tags": 20}
+
+# --- campaign.yaml ----------------------------------------------------------------------------
+CAMPAIGN = {
+    "title": 200,
+    "summary": 2000,
+    "background": 10_000,
+    "deadline": 10,
+    "event.date": 10,
+    "event.source": 64,
+    "event.text": 1000,  # in each language
+    "quote.text": 3000,
+    "quote.speaker": 200,
+    "quote.role": 300,
+    "quote.organisation": 200,
+    "quote.source": 64,
+    "quote.date": 10,
+}
+CAMPAIGN_ITEMS = {"chronology": 200, "quotes": 200, "subjects": 20}  # items in each list
+
+# --- files read and uploaded --------------------------------------------------------------
+IMPORT_BYTES = 2_000_000  # a CSV read by the import
+IMPORT_ROWS = 2_000
+UPLOAD_BYTES = 150_000  # a CSV uploaded in the console (it travels back in the confirm form)
+
+__all__ = [
+    "BODY",
+    "CAMPAIGN",
+    "CAMPAIGN_ITEMS",
+    "IMPORT_BYTES",
+    "IMPORT_ROWS",
+    "OFFICE",
+    "OFFICE_ITEMS",
+    "RENDER_BUDGET_S",
+    "SENDER",
+    "SUBJECT",
+    "TEMPLATE_SOURCE",
+    "UPLOAD_BYTES",
+]
