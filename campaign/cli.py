@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 
@@ -13,21 +12,17 @@ import click
 
 from campaign import directory
 from campaign.check import check_campaign
+from campaign.directory import channels
 from campaign.directory.addresses import one_line
 from campaign.errors import CampaignError, InvalidData
 from campaign.letters import export, render
 from campaign.letters.pdf import PAPERS
-from campaign.letters.senders import LIMITS, make_sender
-from campaign.models import LANGUAGES
+from campaign.letters.senders import make_sender
+from campaign.limits import SENDER as LIMITS
+from campaign.models import LANGUAGES, Recipient
+from campaign.rulebook import load_site
+from campaign.site import Site
 from campaign.storage import organisers
-
-
-@dataclass(frozen=True)
-class Paths:
-    """Where the directory and the templates are, from the global options."""
-
-    recipients: Path
-    templates: Path
 
 
 def reports_errors(command: Callable) -> Callable:
@@ -61,19 +56,27 @@ def reports_errors(command: Callable) -> Callable:
     show_default=True,
     help="The folder with campaign.yaml and the letter bodies.",
 )
+@click.option(
+    "--instance",
+    type=click.Path(path_type=Path, file_okay=False),
+    envvar="CAMPAIGN_INSTANCE",
+    default="instance",
+    show_default=True,
+    help="The instance folder: organiser accounts, versions, counts (env CAMPAIGN_INSTANCE).",
+)
 @click.version_option(package_name="campaign")
 @click.pass_context
-def main(ctx: click.Context, recipients: Path, templates_dir: Path) -> None:
+def main(ctx: click.Context, recipients: Path, templates_dir: Path, instance: Path) -> None:
     """Advocacy letters: print-ready PDFs, e-mail drafts and call scripts for every office."""
-    ctx.obj = Paths(recipients=recipients, templates=templates_dir)
+    ctx.obj = Site(recipients, templates_dir, instance)
 
 
 @main.command()
 @click.pass_obj
 @reports_errors
-def check(paths: Paths) -> None:
-    """Validate the directory and render every letter for every office and language."""
-    problems, summary = check_campaign(paths.recipients, paths.templates)
+def check(site: Site) -> None:
+    """Validate every file and render every letter for every office and language."""
+    problems, summary = check_campaign(site)
     if problems:
         raise InvalidData(problems)
     click.echo(summary)
@@ -83,9 +86,9 @@ def check(paths: Paths) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the directory as JSON.")
 @click.pass_obj
 @reports_errors
-def list_recipients(paths: Paths, as_json: bool) -> None:
+def list_recipients(site: Site, as_json: bool) -> None:
     """List the offices of the directory."""
-    offices = directory.load(paths.recipients).recipients
+    offices = directory.load(site.recipients).recipients
     if as_json:
         click.echo(
             json.dumps([directory.to_plain(r) for r in offices], ensure_ascii=False, indent=2)
@@ -98,10 +101,14 @@ def list_recipients(paths: Paths, as_json: bool) -> None:
         click.echo(f"    {one_line(recipient.address)}")
 
 
-def _channels(recipient) -> list[str]:
-    """The ways an office can be reached besides post."""
-    counts = {"e-mail": recipient.emails, "phone": recipient.phones, "fax": recipient.faxes}
-    return [f"{len(items)} {name}" for name, items in counts.items() if items]
+def _channels(recipient: Recipient) -> list[str]:
+    """The ways an office can be reached besides post, with how many numbers or addresses."""
+    counts = {"email": recipient.emails, "phone": recipient.phones, "fax": recipient.faxes}
+    return [
+        f"{len(counts[channel])} {CHANNEL_WORDS[channel]}"
+        for channel in channels(recipient)
+        if channel in counts
+    ]
 
 
 @main.command("export")
@@ -125,27 +132,30 @@ def _channels(recipient) -> list[str]:
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Folder to create.")
 @click.pass_obj
 @reports_errors
-def export_letters(paths: Paths, office_ids: str, formats: str, paper: str, out, **fields):
+def export_letters(site: Site, office_ids: str, formats: str, paper: str, out, **fields):
     """Write your letters to a new folder under exports/ (or --out)."""
     language = fields.pop("language")
     sender = _sender_or_error(fields)
     wanted = export.parse_formats(formats)
-    known = directory.load(paths.recipients)
+    loaded = load_site(site)
+    known = loaded.directory
     offices = [known.get(i.strip()) for i in office_ids.split(",") if i.strip()] or known.recipients
-    letter_templates = render.load(paths.templates)
-    letters = [render.render_letter(letter_templates, r, sender, language) for r in offices]
+    letters = [render.render_letter(loaded.appeal, r, sender, language) for r in offices]
     folder = out or export.default_folder(Path("exports"))
     bundle = export.write_bundle(
         folder,
         letters,
         formats=wanted,
         paper=paper,
-        templates_dir=paths.templates,
-        title=letter_templates.campaign.title["en"],
+        templates_dir=site.templates,
+        title=loaded.appeal.campaign.title["en"],
     )
     click.echo(f"Wrote {len(bundle.files)} files for {len(letters)} offices to {bundle.folder}/")
     for name in bundle.files:
         click.echo(f"  {bundle.folder / name}")
+
+
+CHANNEL_WORDS = {"email": "e-mail", "phone": "phone", "fax": "fax"}
 
 
 def _sender_or_error(fields: dict) -> object:
@@ -159,18 +169,10 @@ def _sender_or_error(fields: dict) -> object:
 
 
 @main.group("organisers")
-@click.option(
-    "--instance",
-    type=click.Path(path_type=Path, file_okay=False),
-    envvar="CAMPAIGN_INSTANCE",
-    default="instance",
-    show_default=True,
-    help="The instance folder holding organisers.json (env CAMPAIGN_INSTANCE).",
-)
 @click.pass_context
-def organisers_group(ctx: click.Context, instance: Path) -> None:
+def organisers_group(ctx: click.Context) -> None:
     """Organiser accounts for the web console: add, list, remove, change a password."""
-    ctx.obj = instance
+    ctx.obj = ctx.obj.instance
 
 
 @organisers_group.command("add")

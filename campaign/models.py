@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from campaign.text import lf
+
 LANGUAGES = ("en", "it", "ru")  # the languages a letter can be written in
 DEFAULT_LANGUAGE = "en"
 
@@ -143,7 +145,7 @@ class Letter:
 def split_paragraphs(text: str) -> list[str]:
     """Paragraphs of `text`: separated by one or more blank lines, each stripped."""
     paragraphs, current = [], []
-    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+    for line in lf(text).split("\n"):
         if line.strip():
             current.append(line.rstrip())
         elif current:

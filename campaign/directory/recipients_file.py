@@ -1,65 +1,30 @@
-"""Load, validate and save recipients.yaml: the directory of the offices to write to.
+"""Load and validate recipients.yaml: the directory of the offices to write to.
 
-Round-trip YAML (ruamel) keeps the organisers' comments, key order and quoting when the web
-console saves an edit. Validation reports every problem at once, each with its line.
-Saving is the shared safe save of `safe_files`: a lock file beside the directory, a version
-check against the version the editor started from, a temporary file in the same folder, fsync,
-`os.replace`, and the previous version kept as `recipients.yaml.bak`.
+Round-trip YAML (ruamel) keeps the organisers' comments, key order and quoting when the console
+saves an edit (`campaign.editing`). Validation reports every problem at once, each with its
+line, and applies the limits of `campaign.limits`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from campaign import limits
+from campaign.directory import phones as phone_numbers
 from campaign.directory.addresses import COUNTRY_CODES
+from campaign.directory.schema import ADDRESS_KEYS, ENTRY_KEYS
 from campaign.errors import CampaignError, InvalidData
 from campaign.models import LANGUAGES, Address, Phone, Recipient
 from campaign.storage import safe_files
-from campaign.yamlfile.read import Checker, dump_document, load_document, node_line
-
-ENTRY_KEYS = (
-    "id",
-    "office",
-    "office_local",
-    "person",
-    "title",
-    "country",
-    "language",
-    "salutation",
-    "address",
-    "phones",
-    "faxes",
-    "emails",
-    "email_note",
-    "ask",
-    "tags",
-    "source",
-    "verified",
-)
-ADDRESS_KEYS = ("lines", "postcode", "city", "region", "country")
-# The entry's fields that hold one line of text (the others are mappings or lists).
-TEXT_KEYS = (
-    "id",
-    "office",
-    "office_local",
-    "person",
-    "title",
-    "country",
-    "language",
-    "email_note",
-    "source",
-    "verified",
-)
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-LOCK_TIMEOUT = safe_files.LOCK_TIMEOUT  # seconds a save waits for another save to finish
+from campaign.text import SLUG
+from campaign.yamlfile.read import Checker, load_document, node_line
 
 
 @dataclass(frozen=True)
@@ -107,33 +72,9 @@ def parse(document: Any, name: str, *, text: str | None = None) -> tuple[Recipie
     return recipients
 
 
-def save(
-    path: str | os.PathLike[str],
-    document: Any,
-    expected_version: str,
-    *,
-    on_saved: safe_files.OnSaved | None = None,
-) -> Directory:
-    """Validate and atomically write `document`, unless the file changed since `expected_version`.
-
-    A file that does not exist yet has the version "". The previous version is kept as
-    `<name>.bak` beside the file. `on_saved(old, new)` runs under the lock after the write.
-    """
-    path = Path(path)
-    data = _dump(document)
-    directory = _build(path, data)  # InvalidData here: nothing has been written
-    safe_files.safe_write(
-        path, data, expected_version, on_saved=on_saved, lock_timeout=LOCK_TIMEOUT
-    )
-    return directory
-
-
 def from_bytes(path: str | os.PathLike[str], data: bytes) -> Directory:
     """Validate the bytes of a directory file named `path` (read elsewhere)."""
     return _build(Path(path), data)
-
-
-backup_path = safe_files.backup_path  # where save() keeps the previous version
 
 
 def to_plain(recipient: Recipient) -> dict[str, Any]:
@@ -176,17 +117,19 @@ def _build(path: Path, data: bytes) -> Directory:
     return Directory(path, recipients, safe_files.version(data), document)
 
 
-def _dump(document: Any) -> bytes:
-    """The document as the bytes of a YAML file."""
-    return dump_document(document, "the directory")
-
-
 def _plain_phone(phone: Phone) -> str | dict[str, str]:
     """A phone as written in the file: E.164, or {source: ...} when it has none."""
     return phone.e164 or {"source": phone.source}
 
 
 # --- validation ----------------------------------------------------------------------------
+
+_LIMIT, _ITEMS = limits.OFFICE, limits.OFFICE_ITEMS
+
+
+def _text(checker: Checker, entry: Mapping, key: str, label: str) -> str:
+    """An optional one-line field of an office, within its limit."""
+    return checker.text(entry, key, f"{label}.{key}", limit=_LIMIT[key])
 
 
 def _recipients(checker: Checker, document: Any) -> tuple[Recipient, ...]:
@@ -229,7 +172,7 @@ def _recipient(checker: Checker, entry: Mapping, index: int) -> Recipient:
     raw_id = entry.get("id")
     label = raw_id if isinstance(raw_id, str) and SLUG.match(raw_id) else f"recipients[{index}]"
     checker.unknown_keys(entry, ENTRY_KEYS, label)
-    entry_id = checker.text(entry, "id", f"{label}.id", required=True)
+    entry_id = checker.text(entry, "id", f"{label}.id", required=True, limit=_LIMIT["id"])
     if entry_id and not SLUG.match(entry_id):
         checker.report(
             checker.line(entry, "id"),
@@ -243,23 +186,35 @@ def _recipient(checker: Checker, entry: Mapping, index: int) -> Recipient:
     required_languages = ("en", language) if language else ("en",)
     return Recipient(
         id=entry_id,
-        office=checker.text(entry, "office", f"{label}.office", required=True),
-        office_local=checker.text(entry, "office_local", f"{label}.office_local"),
-        person=checker.text(entry, "person", f"{label}.person"),
-        title=checker.text(entry, "title", f"{label}.title"),
+        office=checker.text(
+            entry, "office", f"{label}.office", required=True, limit=_LIMIT["office"]
+        ),
+        office_local=_text(checker, entry, "office_local", label),
+        person=_text(checker, entry, "person", label),
+        title=_text(checker, entry, "title", label),
         country=country,
         language=language,
         address=_address(checker, entry, f"{label}.address"),
         salutation=checker.localized(
-            entry, "salutation", f"{label}.salutation", required=required_languages
+            entry,
+            "salutation",
+            f"{label}.salutation",
+            required=required_languages,
+            limit=_LIMIT["salutation"],
         ),
-        ask=checker.localized(entry, "ask", f"{label}.ask", required=required_languages),
+        ask=checker.localized(
+            entry, "ask", f"{label}.ask", required=required_languages, limit=_LIMIT["ask"]
+        ),
         phones=_phones(checker, entry, "phones", label, country),
         faxes=_phones(checker, entry, "faxes", label, country),
         emails=_emails(checker, entry, label),
         email_note=_email_note(checker, entry, label),
-        tags=tuple(checker.texts(entry, "tags", f"{label}.tags")),
-        source=checker.text(entry, "source", f"{label}.source"),
+        tags=tuple(
+            checker.texts(
+                entry, "tags", f"{label}.tags", limit=_LIMIT["tag"], max_items=_ITEMS["tags"]
+            )
+        ),
+        source=_text(checker, entry, "source", label),
         verified=checker.date(entry, "verified", f"{label}.verified"),
         line=node_line(entry),
     )
@@ -301,11 +256,20 @@ def _address(checker: Checker, entry: Mapping, path: str) -> Address:
         return Address(lines=(), city="", country="")
     checker.unknown_keys(node, ADDRESS_KEYS, path)
     return Address(
-        lines=tuple(checker.texts(node, "lines", f"{path}.lines", required=True)),
-        city=checker.text(node, "city", f"{path}.city", required=True),
+        lines=tuple(
+            checker.texts(
+                node,
+                "lines",
+                f"{path}.lines",
+                required=True,
+                limit=_LIMIT["address.lines"],
+                max_items=_ITEMS["address.lines"],
+            )
+        ),
+        city=checker.text(node, "city", f"{path}.city", required=True, limit=_LIMIT["city"]),
         country=_country(checker, node, f"{path}.country"),
-        postcode=checker.text(node, "postcode", f"{path}.postcode"),
-        region=checker.text(node, "region", f"{path}.region"),
+        postcode=checker.text(node, "postcode", f"{path}.postcode", limit=_LIMIT["postcode"]),
+        region=checker.text(node, "region", f"{path}.region", limit=_LIMIT["region"]),
     )
 
 
@@ -313,7 +277,7 @@ def _phones(
     checker: Checker, entry: Mapping, key: str, label: str, region: str
 ) -> tuple[Phone, ...]:
     """Phones or faxes: E.164 strings, or {source: ...} kept as written; duplicates reported."""
-    items = checker.sequence(entry, key, f"{label}.{key}")
+    items = checker.sequence(entry, key, f"{label}.{key}", max_items=_ITEMS[key])
     phones: list[Phone] = []
     seen: dict[str, int] = {}
     for index in range(len(items)):
@@ -337,46 +301,31 @@ def _phones(
 def _phone(checker: Checker, items: list, index: int, path: str, region: str) -> Phone | None:
     """One phone item, normalised with phonenumbers; None after reporting a problem."""
     item = items[index]
-    if isinstance(item, Mapping):
-        checker.unknown_keys(item, ("source",), path)
-        written = checker.text(item, "source", f"{path}.source", required=True)
-        return Phone(source=written, display=written) if written else None
-    written = checker.text(items, index, path, required=True)
-    if not written:
-        return None
-    keep = f'or keep it as written with {{source: "{written}"}}'
+    limit = limits.OFFICE["phone"]
     try:
-        number = phonenumbers.parse(written, region or None)
-    except phonenumbers.NumberParseException as error:
-        checker.report(
-            checker.line(items, index),
-            path,
-            f'"{written}" is not a phone number ({error}); '
-            f"write it as +<country code> <number>, {keep}",
-        )
+        if isinstance(item, Mapping):
+            checker.unknown_keys(item, ("source",), path)
+            written = checker.text(item, "source", f"{path}.source", required=True, limit=limit)
+            return phone_numbers.as_written(written) if written else None
+        written = checker.text(items, index, path, required=True, limit=limit)
+        if not written:
+            return None
+        phone = phone_numbers.parse(written, region)
+    except ValueError as error:
+        checker.report(checker.line(items, index), path, str(error))
         return None
-    if not phonenumbers.is_valid_number(number):
-        checker.report(
-            checker.line(items, index),
-            path,
-            f'"{written}" is not a valid phone number{f" in {region}" if region else ""}; '
-            f"check the digits and the country code, {keep}",
-        )
-        return None
-    return Phone(
-        source=checker.source_comment(items, index) or written,
-        e164=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164),
-        display=phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL),
-    )
+    return dataclasses.replace(phone, source=checker.source_comment(items, index) or written)
 
 
 def _emails(checker: Checker, entry: Mapping, label: str) -> tuple[str, ...]:
     """The e-mail addresses, validated without DNS and normalised."""
     path = f"{label}.emails"
-    items = checker.sequence(entry, "emails", path)
+    items = checker.sequence(entry, "emails", path, max_items=_ITEMS["emails"])
     emails = []
     for index in range(len(items)):
-        address = checker.text(items, index, f"{path}[{index}]", required=True)
+        address = checker.text(
+            items, index, f"{path}[{index}]", required=True, limit=_LIMIT["email"]
+        )
         if not address:
             continue
         try:
@@ -393,7 +342,7 @@ def _emails(checker: Checker, entry: Mapping, label: str) -> tuple[str, ...]:
 
 def _email_note(checker: Checker, entry: Mapping, label: str) -> str:
     """The note on the e-mails; required when no e-mail address is listed."""
-    note = checker.text(entry, "email_note", f"{label}.email_note")
+    note = _text(checker, entry, "email_note", label)
     written = entry.get("email_note")
     unwritten = written is None or (isinstance(written, str) and not written.strip())
     if unwritten and not entry.get("emails"):

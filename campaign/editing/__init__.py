@@ -1,1 +1,31 @@
-"""The console's edits of the campaign's files: change, validate, save, keep a version, log."""
+"""The console's edits of the campaign's files: change, validate, save, keep a version, log.
+
+`pipeline` is the one edit path for every editable file; `offices` and `campaign_fields` are
+the changes the console makes to recipients.yaml and campaign.yaml; `bodies` previews a letter.
+"""
+
+from campaign.editing.bodies import preview_letter
+from campaign.editing.changes import Change
+from campaign.editing.pipeline import (
+    Edit,
+    changes_between,
+    compare_version,
+    in_document,
+    open_file,
+    replaced_by,
+    restore,
+    save,
+)
+
+__all__ = [
+    "Change",
+    "Edit",
+    "changes_between",
+    "compare_version",
+    "in_document",
+    "open_file",
+    "preview_letter",
+    "replaced_by",
+    "restore",
+    "save",
+]

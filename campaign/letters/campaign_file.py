@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
-from campaign.errors import CampaignError, InvalidData, Problem
+from campaign import limits
+from campaign.errors import InvalidData, Problem
 from campaign.models import LANGUAGES, Campaign, Event, Quote
 from campaign.yamlfile.read import Checker, load_document
 
 _LOCALIZED = ("title", "summary", "background", "closing", "call_script")
 _MULTI_LINE = ("summary", "background", "call_script")  # the others are printed on one line
 _QUOTE_FIELDS = ("speaker", "role", "organisation")
-
-
-def load_campaign(path: Path) -> Campaign:
-    """Read campaign.yaml; raise InvalidData listing every problem with its line."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise CampaignError(f"{path}: file not found") from None
-    return parse_campaign(data, path.name)
+_TEXT_LIMITS = {key: limits.CAMPAIGN[key] for key in ("title", "summary", "background")}
 
 
 def parse_campaign(data: bytes, name: str = "campaign.yaml") -> Campaign:
@@ -30,7 +22,10 @@ def parse_campaign(data: bytes, name: str = "campaign.yaml") -> Campaign:
         raise InvalidData([Problem(f"{name}:1", "must be a mapping of campaign fields")])
     check = Checker(name, data.decode("utf-8").splitlines())
     texts = {
-        key: check.localized(document, key, key, multiline=key in _MULTI_LINE) for key in _LOCALIZED
+        key: check.localized(
+            document, key, key, multiline=key in _MULTI_LINE, limit=_TEXT_LIMITS.get(key, 0)
+        )
+        for key in _LOCALIZED
     }
     sources = _sources(check, document)
     campaign = Campaign(
@@ -97,14 +92,25 @@ def _events(check: Checker, document: Mapping, sources: dict[str, str]) -> list[
     """The chronology, in the order written."""
     events = []
     for index, node in check.mappings(
-        document, "chronology", "chronology", what="event", first_key="date"
+        document,
+        "chronology",
+        "chronology",
+        what="event",
+        first_key="date",
+        max_items=limits.CAMPAIGN_ITEMS["chronology"],
     ):
         field = f"chronology[{index}]"
         events.append(
             Event(
                 date=check.date(node, "date", f"{field}.date", required=True),
                 source=_source(check, node, field, sources),
-                text=check.localized(node, "text", f"{field}.text", multiline=True),
+                text=check.localized(
+                    node,
+                    "text",
+                    f"{field}.text",
+                    multiline=True,
+                    limit=limits.CAMPAIGN["event.text"],
+                ),
             )
         )
     return events
@@ -113,14 +119,31 @@ def _events(check: Checker, document: Mapping, sources: dict[str, str]) -> list[
 def _quotes(check: Checker, document: Mapping, sources: dict[str, str]) -> list[Quote]:
     """The quotes with their attribution."""
     quotes = []
-    for index, node in check.mappings(document, "quotes", "quotes", what="quote", first_key="text"):
+    for index, node in check.mappings(
+        document,
+        "quotes",
+        "quotes",
+        what="quote",
+        first_key="text",
+        max_items=limits.CAMPAIGN_ITEMS["quotes"],
+    ):
         field = f"quotes[{index}]"
         values = {
-            key: check.text(node, key, f"{field}.{key}", required=True) for key in _QUOTE_FIELDS
+            key: check.text(
+                node, key, f"{field}.{key}", required=True, limit=limits.CAMPAIGN[f"quote.{key}"]
+            )
+            for key in _QUOTE_FIELDS
         }
         quotes.append(
             Quote(
-                text=check.text(node, "text", f"{field}.text", required=True, multiline=True),
+                text=check.text(
+                    node,
+                    "text",
+                    f"{field}.text",
+                    required=True,
+                    multiline=True,
+                    limit=limits.CAMPAIGN["quote.text"],
+                ),
                 source=_source(check, node, field, sources),
                 **values,
             )
@@ -135,7 +158,16 @@ def _subjects(check: Checker, document: Mapping) -> dict[str, tuple[str, ...]]:
         return {}
     check.unknown_keys(node, LANGUAGES, "subjects")
     variants = {
-        language: tuple(check.texts(node, language, f"subjects.{language}", required=True))
+        language: tuple(
+            check.texts(
+                node,
+                language,
+                f"subjects.{language}",
+                required=True,
+                limit=limits.SUBJECT,
+                max_items=limits.CAMPAIGN_ITEMS["subjects"],
+            )
+        )
         for language in LANGUAGES
         if language in node or language == "en"
     }

@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from campaign.errors import InvalidData, Problem
 from campaign.models import Letter, Recipient
+from campaign.text import crlf, lf
 
 # Links over about 1,800 characters fail in real clients: Chromium on Windows drops external
 # (OS-handled) links over 2,048 characters, Gmail as the mailto handler cuts near 1,600.
@@ -55,16 +56,6 @@ def _q(value: str) -> str:
     return quote(value, safe="")
 
 
-def _lf(text: str) -> str:
-    """`text` with every CRLF, CR or LF as LF."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _crlf(text: str) -> str:
-    """`text` with every CRLF, CR or LF as CRLF."""
-    return _lf(text).replace("\n", "\r\n")
-
-
 def _emails(recipient: Recipient) -> tuple[str, ...]:
     """The office's e-mail addresses, each on one line and stripped, empty ones left out."""
     cleaned = (_one_line(address).strip() for address in recipient.emails)
@@ -95,7 +86,7 @@ def _too_long_reason(length: int, budget: int) -> str:
 def _link(letter: Letter) -> str:
     """The RFC 6068 link, whatever its length; the sender's own e-mail is never in it."""
     to = ",".join(quote(address, safe="@") for address in _emails(letter.recipient))
-    return f"mailto:{to}?subject={_q(_subject(letter))}&body={_q(_crlf(letter.text))}"
+    return f"mailto:{to}?subject={_q(_subject(letter))}&body={_q(crlf(letter.text))}"
 
 
 def mailto(letter: Letter, budget: int = MAILTO_BUDGET) -> Mailto:
@@ -172,7 +163,7 @@ def eml(letter: Letter) -> bytes:
         message["From"] = sender
     message["Subject"] = _subject(letter)
     message["X-Unsent"] = "1"
-    message.set_content(_lf(letter.text), subtype="plain", charset="utf-8", cte="quoted-printable")
+    message.set_content(lf(letter.text), subtype="plain", charset="utf-8", cte="quoted-printable")
     return message.as_bytes()
 
 
@@ -192,7 +183,7 @@ def webmail_links(letter: Letter, budget: int = WEBMAIL_BUDGET) -> dict[str, str
     to, subject, body = (
         _q(",".join(_emails(letter.recipient))),
         _q(_subject(letter)),
-        _q(_lf(letter.text)),
+        _q(lf(letter.text)),
     )
     links = {
         "gmail": f"{GMAIL_COMPOSE}&to={to}&su={subject}&body={body}",
@@ -206,5 +197,5 @@ def plain_copy(letter: Letter) -> dict[str, str]:
     return {
         "to": ", ".join(_emails(letter.recipient)),
         "subject": _subject(letter),
-        "body": _lf(letter.text),
+        "body": lf(letter.text),
     }

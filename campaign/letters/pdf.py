@@ -1,20 +1,16 @@
 """The print-ready PDF: many letters laid out as ONE WeasyPrint document, then split if wanted.
 
 Safe by default: user text is escaped by the template, and WeasyPrint may fetch nothing but
-`data:` URLs and files inside the package's own static folder. One FontConfiguration serves
+`data:` URLs (the font is PT Serif from fontconfig). One FontConfiguration serves
 the whole process (a new one per render leaks memory). Parallelism is processes, not threads.
 """
 
 from __future__ import annotations
 
 import copy
-import mimetypes
 import threading
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
 import jinja2
 from markupsafe import Markup
@@ -25,12 +21,12 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from campaign.directory import addresses
 from campaign.errors import CampaignError, RenderError, TemplateError
-from campaign.letters import render as letter_render
+from campaign.letters.render import error_line
+from campaign.letters.sandbox import letter_environment, private_names
 from campaign.models import Letter
 
 PAPERS = ("a4", "letter")
 PDF_VARIANT = "pdf/ua-1"  # tagged and accessible; needs <title> and <html lang>
-STATIC_DIR = Path(__file__).resolve().parent / "static"
 TEMPLATE = "print.html"
 STYLESHEET = "print.css"
 
@@ -52,39 +48,21 @@ def font_configuration() -> FontConfiguration:
 
 
 class FetchRefused(ValueError):
-    """WeasyPrint asked for a URL that is neither data: nor a file of the static folder."""
+    """WeasyPrint asked for a URL that is not a data: URL."""
 
 
-class StaticFetcher(URLFetcher):
-    """A URL fetcher for `data:` URLs and files inside one folder; it refuses anything else."""
+class DataOnlyFetcher(URLFetcher):
+    """A URL fetcher for `data:` URLs only: no file, no network (fonts come from fontconfig)."""
 
-    def __init__(self, static_dir: Path = STATIC_DIR) -> None:
+    def __init__(self) -> None:
         super().__init__(allowed_protocols=("data",), allow_redirects=False)
-        self.static_dir = static_dir.resolve()
 
     def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        """The resource at `url`, or FetchRefused (WeasyPrint then logs and skips it)."""
+        """The resource of a data: URL, or FetchRefused (WeasyPrint then logs and skips it)."""
         scheme = url.partition(":")[0].lower()
-        if scheme == "data":
-            return super().fetch(url, headers)
-        if scheme == "file":
-            path = static_file(url, self.static_dir)
-            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-            return URLFetcherResponse(
-                path.as_uri(), path.read_bytes(), {"Content-Type": content_type}
-            )
-        raise FetchRefused(f"refused {scheme}: URL; only data: and static files may be used")
-
-
-def static_file(url: str, static_dir: Path) -> Path:
-    """The file a file: URL names, if it lies inside `static_dir` once links are resolved."""
-    parts = urlsplit(url)
-    if parts.netloc not in ("", "localhost"):
-        raise FetchRefused(f"refused {url}: not a local file")
-    path = Path(url2pathname(unquote(parts.path))).resolve()  # follows symlinks and ..
-    if not path.is_relative_to(static_dir.resolve()) or not path.is_file():
-        raise FetchRefused(f"refused {url}: only files inside {static_dir} may be used")
-    return path
+        if scheme != "data":
+            raise FetchRefused(f"refused {scheme}: URL; a letter may embed only data: URLs")
+        return super().fetch(url, headers)
 
 
 def check_paper(paper: str) -> str:
@@ -113,8 +91,25 @@ def html(
     except jinja2.TemplateNotFound:
         raise TemplateError(f"{templates_dir}/{TEMPLATE}", "missing; restore it") from None
     except jinja2.TemplateError as error:
-        where = f"{TEMPLATE}:{letter_render.error_line(error, TEMPLATE)}"
+        where = f"{TEMPLATE}:{error_line(error, TEMPLATE)}"
         raise TemplateError(where, str(error.message)) from None
+
+
+def check_layout(templates_dir: Path) -> None:
+    """print.html compiles in the sandbox and reaches for no private name; print.css is usable."""
+    environment = _environment(Path(templates_dir))
+    try:
+        source, _name, _uptodate = environment.loader.get_source(environment, TEMPLATE)
+        for line, attribute in private_names(environment.parse(source)):
+            raise TemplateError(f"{TEMPLATE}:{line}", f"'{attribute}' is not available here")
+        environment.get_template(TEMPLATE)
+    except jinja2.TemplateNotFound:
+        raise TemplateError(TEMPLATE, "missing; restore it") from None
+    except UnicodeDecodeError:
+        raise TemplateError(TEMPLATE, "is not UTF-8 text; save the file as UTF-8") from None
+    except jinja2.TemplateSyntaxError as error:
+        raise TemplateError(f"{TEMPLATE}:{error.lineno}", str(error.message)) from None
+    stylesheet(Path(templates_dir))
 
 
 def render(
@@ -144,7 +139,7 @@ def layout(
     """Lay the letters out once, as one WeasyPrint document."""
     source = html(letters, paper=paper, templates_dir=templates_dir, title=title)
     try:
-        page = HTML(string=source, base_url=STATIC_DIR.as_uri() + "/", url_fetcher=StaticFetcher())
+        page = HTML(string=source, url_fetcher=DataOnlyFetcher())
         with _weasyprint_lock:
             return page.render(font_config=font_configuration(), pdf_variant=PDF_VARIANT)
     except Exception as error:
@@ -240,7 +235,6 @@ def stylesheet(templates_dir: Path) -> Markup:
     return Markup(css)  # noqa: S704 - organiser-written CSS, checked above; never user text
 
 
-@cache
 def _environment(templates_dir: Path) -> jinja2.Environment:
-    """The sandboxed, autoescaping environment for print.html (reloads when it changes)."""
-    return letter_render.environment(templates_dir, autoescape=True)
+    """The sandbox, autoescaping, for print.html (it reloads the file when it changes)."""
+    return letter_environment(templates_dir, autoescape=True)

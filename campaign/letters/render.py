@@ -1,4 +1,9 @@
-"""Letter templates: the sandboxed Jinja environment, campaign.yaml, and rendering one Letter."""
+"""Render one Letter: the appeal's compiled bodies and call scripts, filled in for one office.
+
+Every template is compiled by `compile_source`, the one way in: it refuses an over-long source,
+a syntax error and a reach for a private name, each at its line, and renders in the one sandbox
+(`sandbox.letter_environment`).
+"""
 
 from __future__ import annotations
 
@@ -10,96 +15,99 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
-from babel.dates import format_date
-from jinja2 import FileSystemLoader, StrictUndefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from campaign import limits
 from campaign.directory.addresses import country_name, sender_lines
 from campaign.errors import CampaignError, TemplateError
-from campaign.letters.campaign_file import load_campaign
-from campaign.letters.sandbox import letter_environment
+from campaign.letters.campaign_file import parse_campaign
+from campaign.letters.sandbox import letter_environment, private_names
 from campaign.models import LANGUAGES, Campaign, Letter, Recipient, Sender, localized
-
-# Babel locales for the long date: British English writes "22 November 2026".
-_DATE_LOCALES = {"en": "en_GB", "it": "it_IT", "ru": "ru_RU"}
-
-
-def environment(templates_dir: Path, *, autoescape: bool) -> ImmutableSandboxedEnvironment:
-    """A sandboxed Jinja environment: organisers edit the templates, so none may reach Python."""
-    return ImmutableSandboxedEnvironment(
-        loader=FileSystemLoader(templates_dir),
-        undefined=StrictUndefined,
-        autoescape=autoescape,
-        keep_trailing_newline=True,
-    )
+from campaign.site import CAMPAIGN_FILE, body_name
+from campaign.text import long_date
 
 
 @dataclass(frozen=True)
-class Templates:
-    """The campaign and its compiled letter bodies, one per language."""
+class Appeal:
+    """The campaign and its compiled letter bodies and call scripts, one per language."""
 
-    directory: Path
+    folder: Path  # letter_templates/
     campaign: Campaign
     bodies: Mapping[str, jinja2.Template]
     call_scripts: Mapping[str, jinja2.Template]
 
 
-def body_name(language: str) -> str:
-    """The file name of the letter body in `language`."""
-    return f"letter.{language}.txt"
-
-
-def load(templates_dir: Path | str) -> Templates:
-    """Load campaign.yaml and compile the letter body of every language."""
-    directory = Path(templates_dir)
-    if not directory.is_dir():
-        raise CampaignError(f"{directory}: no such folder; pass --templates DIR with campaign.yaml")
-    campaign = load_campaign(directory / "campaign.yaml")
-    env = letter_environment(directory)
-    bodies = {language: _compile(env, body_name(language)) for language in LANGUAGES}
+def load(templates_dir: Path | str, replaced: Mapping[str, bytes] | None = None) -> Appeal:
+    """campaign.yaml and every language's body, compiled; `replaced` gives files' new content."""
+    folder = Path(templates_dir)
+    if not folder.is_dir():
+        raise CampaignError(f"{folder}: no such folder; pass --templates DIR with campaign.yaml")
+    replaced = replaced or {}
+    campaign = parse_campaign(_read(folder, CAMPAIGN_FILE, replaced), CAMPAIGN_FILE)
+    bodies = {
+        language: compile_source(folder, body_name(language), _body(folder, language, replaced))
+        for language in LANGUAGES
+    }
     call_scripts = {
-        language: _compile_string(env, "campaign.yaml: call_script." + language, source)
+        language: compile_source(folder, f"{CAMPAIGN_FILE}: call_script.{language}", source)
         for language, source in campaign.call_script.items()
     }
-    return Templates(directory, campaign, bodies, call_scripts)
-
-
-def compile_body(templates: Templates, language: str, source: str) -> jinja2.Template:
-    """Compile an edited letter body, raising TemplateError with its line on a syntax error."""
-    return compile_source(templates.directory, body_name(language), source)
+    return Appeal(folder, campaign, bodies, call_scripts)
 
 
 def compile_source(templates_dir: Path, name: str, source: str) -> jinja2.Template:
-    """Compile a letter template held in memory (named `name` in messages) in the sandbox."""
+    """Compile a letter template (named `name` in messages); TemplateError at its line."""
+    if len(source) > limits.TEMPLATE_SOURCE:
+        raise TemplateError(
+            name, f"is {len(source):,} characters long; the limit is {limits.TEMPLATE_SOURCE:,}"
+        )
+    environment = letter_environment(templates_dir)
     try:
-        return letter_environment(templates_dir).from_string(source)
+        parsed = environment.parse(source)
     except jinja2.TemplateSyntaxError as error:
-        raise TemplateError(f"{name}:{error.lineno}", str(error.message)) from None
+        raise TemplateError(_at(name, error.lineno), str(error.message)) from None
+    for line, attribute in private_names(parsed):
+        raise TemplateError(
+            _at(name, line),
+            f"'{attribute}' is not available to letters; a template may use only the values "
+            "listed at the top of the file (sender, recipient, ask, language)",
+        )
+    return environment.from_string(parsed)
 
 
-def _compile(env: ImmutableSandboxedEnvironment, name: str) -> jinja2.Template:
-    """The template `name`, or a TemplateError naming its file and line."""
+def _at(name: str, line: int | None) -> str:
+    """`name:line`; for a template kept inside campaign.yaml, `campaign.yaml: key, line n`."""
+    if not line:
+        return name
+    return f"{name}, line {line}" if ": " in name else f"{name}:{line}"
+
+
+def _read(folder: Path, name: str, replaced: Mapping[str, bytes]) -> bytes:
+    """A file's content: the replacement given, else the file on disk."""
+    if name in replaced:
+        return replaced[name]
     try:
-        return env.get_template(name)
-    except jinja2.TemplateNotFound:
+        return (folder / name).read_bytes()
+    except FileNotFoundError:
         raise TemplateError(name, "missing; every language needs its letter body") from None
-    except jinja2.TemplateSyntaxError as error:
-        raise TemplateError(f"{name}:{error.lineno}", str(error.message)) from None
+    except OSError as error:
+        raise CampaignError(f"{folder / name}: cannot read it ({error.strerror})") from None
 
 
-def _compile_string(env: ImmutableSandboxedEnvironment, name: str, source: str) -> jinja2.Template:
-    """A template held in campaign.yaml, or a TemplateError naming it."""
+def _body(folder: Path, language: str, replaced: Mapping[str, bytes]) -> str:
+    """The source of a letter body, or TemplateError when it is not UTF-8 text."""
+    data = _read(folder, body_name(language), replaced)
     try:
-        return env.from_string(source)
-    except jinja2.TemplateSyntaxError as error:
-        raise TemplateError(name, str(error.message)) from None
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise TemplateError(
+            f"{body_name(language)}:{line}", "is not UTF-8 text; save the file as UTF-8"
+        ) from None
 
 
-def render_call_script(
-    templates: Templates, recipient: Recipient, sender: Sender, language: str
-) -> str:
+def render_call_script(appeal: Appeal, recipient: Recipient, sender: Sender, language: str) -> str:
     """What to say when phoning `recipient`, in the supporter's `language`."""
-    template = templates.call_scripts.get(language) or templates.call_scripts["en"]
+    template = appeal.call_scripts.get(language) or appeal.call_scripts["en"]
     name = f"campaign.yaml: call_script.{language}"
     return render_body(template, name, recipient, sender, language).strip()
 
@@ -114,7 +122,7 @@ def letter_language(recipient: Recipient, forced: str | None = None) -> str:
 
 
 def render_letter(
-    templates: Templates,
+    appeal: Appeal,
     recipient: Recipient,
     sender: Sender,
     language: str | None = None,
@@ -122,8 +130,8 @@ def render_letter(
 ) -> Letter:
     """Render the letter from `sender` to `recipient` in `language` (default: the office's)."""
     language = letter_language(recipient, language)
-    campaign = templates.campaign
-    body = render_body(templates.bodies[language], body_name(language), recipient, sender, language)
+    campaign = appeal.campaign
+    body = render_body(appeal.bodies[language], body_name(language), recipient, sender, language)
     email = [sender.email] if sender.email else []
     return Letter(
         recipient=recipient,
@@ -149,8 +157,8 @@ def render_body(
     context = letter_context(recipient, sender, language)
     try:
         return template.render(context).strip() + "\n"
-    except (jinja2.UndefinedError, SecurityError, jinja2.TemplateError, TypeError) as error:
-        raise TemplateError(f"{name}:{error_line(error)}", _explain(error)) from None
+    except Exception as error:  # undefined names, the sandbox, 1/0, overflow, recursion, ...
+        raise TemplateError(_at(name, error_line(error)), _explain(error)) from None
 
 
 def letter_context(recipient: Recipient, sender: Sender, language: str) -> dict:
@@ -198,7 +206,9 @@ def _explain(error: Exception) -> str:
         return f"{message}; templates may use only the values listed at the top of the file"
     if isinstance(error, jinja2.UndefinedError):
         return f"{message}; check the spelling against the values listed at the top of the file"
-    return message
+    if isinstance(error, jinja2.TemplateError):
+        return message
+    return f"the template fails: {type(error).__name__}: {message}"
 
 
 def pick_subject(campaign: Campaign, language: str, sender: Sender, recipient: Recipient) -> str:
@@ -210,6 +220,6 @@ def pick_subject(campaign: Campaign, language: str, sender: Sender, recipient: R
 
 def place_and_date(sender: Sender, language: str, today: dt.date) -> str:
     """'Rome, 22 November 2026': the sender's city and the long date in the letter's language."""
-    date = format_date(today, format="long", locale=_DATE_LOCALES[language])
+    date = long_date(today, language)
     date = date.replace("\u202f", "\u00a0")  # CLDR's narrow no-break space: not in PT Serif
     return f"{sender.city}, {date}" if sender.city else date

@@ -33,6 +33,7 @@ from jinja2.utils import Namespace
 MAX_TEXT = 20_000  # characters (or items) in any value a letter template builds, and its output
 MAX_NUMBER = 10_000  # the largest number a template may pass to a function or a filter
 MAX_POWER_BITS = 256  # the largest result of ** in bits
+PRINT_OUTPUT = 5_000_000  # characters of print.html's output: every letter of a request
 TEMPLATE_FILE = "<template>"  # the file name Jinja gives the code of a compiled template
 _WIDE_FORMAT = re.compile(r"%[-+ #0]*(\d{5,}|\*)|%[-+ #0]*\d*\.\d{5,}|\{[^{}]*:[^{}]*\d{5,}")
 
@@ -50,13 +51,14 @@ class LetterSandbox(ImmutableSandboxedEnvironment):
 
     intercepted_binops = frozenset({"*", "**", "+", "%"})
 
-    def __init__(self, templates_dir: Path | str):
+    def __init__(self, templates_dir: Path | str, *, autoescape: bool, max_output: int):
         super().__init__(
             loader=FileSystemLoader(templates_dir),
             undefined=StrictUndefined,
-            autoescape=False,
+            autoescape=autoescape,
             keep_trailing_newline=True,
         )
+        self.max_output = max_output
         self.filters = {name: _bounded_filter(f) for name, f in self.filters.items()}
         self.globals["namespace"] = BoundedNamespace
 
@@ -83,14 +85,13 @@ class LetterSandbox(ImmutableSandboxedEnvironment):
             check_format(value.__self__)
         return wrapper
 
-    @staticmethod
-    def concat(parts: Iterable[str]) -> str:
-        """The output of a render, refused as soon as it grows past MAX_TEXT."""
+    def concat(self, parts: Iterable[str]) -> str:  # type: ignore[override]
+        """The output of a render, refused as soon as it grows past `max_output`."""
         collected, size = [], 0
         for part in parts:
             size += len(part)
-            if size > MAX_TEXT:
-                raise SecurityError(f"the text is longer than {MAX_TEXT:,} characters")
+            if size > self.max_output:
+                raise SecurityError(f"the text is longer than {self.max_output:,} characters")
             collected.append(part)
         return "".join(collected)
 
@@ -102,9 +103,14 @@ class BoundedNamespace(Namespace):
         super().__setitem__(name, bounded(value))
 
 
-def letter_environment(templates_dir: Path | str) -> LetterSandbox:
-    """The environment letter bodies and call scripts are compiled and rendered in."""
-    return LetterSandbox(templates_dir)
+@functools.cache
+def letter_environment(templates_dir: Path | str, *, autoescape: bool = False) -> LetterSandbox:
+    """The one sandboxed environment: letter bodies and call scripts, or (autoescaped) print.html.
+
+    print.html lays out many letters at once, so its output may be as long as PRINT_OUTPUT.
+    """
+    max_output = PRINT_OUTPUT if autoescape else MAX_TEXT
+    return LetterSandbox(Path(templates_dir), autoescape=autoescape, max_output=max_output)
 
 
 def bounded(value: Any) -> Any:

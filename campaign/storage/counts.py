@@ -12,15 +12,14 @@ import csv
 import datetime as dt
 import io
 import os
-import re
 import sqlite3
 from collections.abc import Collection, Iterable, Iterator
 
+from campaign.directory.schema import CHANNELS
 from campaign.errors import CampaignError
+from campaign.text import SLUG
 
-CHANNELS = ("post", "email", "phone", "fax")
 BUSY_TIMEOUT_S = 5.0
-_OFFICE_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS counts (
@@ -57,7 +56,7 @@ def _connection(db_path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]
 
 def check_office(office: str, known_offices: Collection[str] | None = None) -> str:
     """`office` if it is a well-formed office id (and a known one, when they are given)."""
-    if not isinstance(office, str) or not _OFFICE_ID.match(office) or len(office) > 100:
+    if not isinstance(office, str) or not SLUG.match(office) or len(office) > 100:
         raise CampaignError(f"{office!r} is not an office id; ids look like it-interior")
     if known_offices is not None and office not in known_offices:
         raise CampaignError(f"unknown office id {office!r}; known ids: {', '.join(known_offices)}")

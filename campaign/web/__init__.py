@@ -10,7 +10,8 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from campaign.letters.senders import LIMITS
+from campaign import limits
+from campaign.site import Site
 from campaign.web import config, error_pages, guards, i18n
 from campaign.web.public import campaign_page, forms
 from campaign.web.resources import Resources
@@ -27,9 +28,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.compile_translations()
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
-    app.extensions["campaign.resources"] = Resources(
-        app.config["RECIPIENTS"], app.config["TEMPLATES"]
-    )
+    site = Site.at(app.config["RECIPIENTS"], app.config["TEMPLATES"], app.instance_path)
+    app.extensions["campaign.site"] = site
+    app.extensions["campaign.resources"] = Resources(site)
     app.extensions["campaign.guards"] = make_guards(app)
     if app.config["TRUSTED_PROXIES"]:
         count = int(app.config["TRUSTED_PROXIES"])
@@ -38,8 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     error_pages.register(app)
     app.log_exception = functools.partial(error_pages.log_exception_without_message, app)  # type: ignore[method-assign]
 
-    from campaign.web import admin
-    from campaign.web.public import views as public
+    from campaign.web import admin, public
 
     app.register_blueprint(public.bp)
     admin.init_app(app)
@@ -59,6 +59,7 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.update(test_config or {})
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.secret_key(config.Path(app.instance_path))
+    app.config["SESSION_COOKIE_SECURE"] = config.secure_cookies(app.config, app.debug)
     if not app.config.get("COUNTS_DB"):
         app.config["COUNTS_DB"] = os.path.join(app.instance_path, "counts.sqlite3")
 
@@ -109,6 +110,6 @@ def install_hooks(app: Flask) -> None:
         letter_in=forms.letter_in,
         translation_into=forms.translation_into,
         channel_label=forms.channel_label,
-        limits=LIMITS,
+        limits=limits.SENDER,
         office_names=lambda recipient: campaign_page.office(recipient, i18n.ui_language()),
     )

@@ -8,6 +8,9 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from campaign import limits
+from campaign.models import DEFAULT_LANGUAGE, LANGUAGES
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the parent of the campaign package
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
@@ -16,13 +19,11 @@ DEFAULTS = {
     "TEMPLATES": str(PROJECT_ROOT / "letter_templates"),
     "COUNTS_DB": None,  # default: <instance>/counts.sqlite3
     # The preview posts every letter back (multipart, so Cyrillic costs 2 bytes a letter, not
-    # the 6 of URL encoding): 8 letters edited to BODY_LIMIT stay under 256 KiB.
+    # the 6 of URL encoding): 8 letters edited to limits.BODY stay under 256 KiB.
     "MAX_CONTENT_LENGTH": 256 * 1024,
     # Werkzeug's multipart decoder compares this with its buffer plus a 64 KiB read, so a value
     # near 64 KiB refuses ordinary forms at random; fields have their own limits in the app.
     "MAX_FORM_MEMORY_SIZE": 256 * 1024,
-    "SUBJECT_LIMIT": 200,
-    "BODY_LIMIT": 10_000,
     # WeasyPrint (Pango, fontconfig) is not thread-safe: two renders in threads of one process
     # crashed a gunicorn worker (SIGSEGV) under load. One render per process; parallelism is
     # processes (gunicorn workers). A request waits at most this long for the slot, then 503:
@@ -36,8 +37,15 @@ DEFAULTS = {
     "RATE_WINDOW_S": 60,
     "SENT_RATE_LIMIT": 10,  # "I sent it" reports per client and window, per process
     "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For may be believed
-    "LANGUAGES": ("en", "it", "ru"),
-    "BABEL_DEFAULT_LOCALE": "en",
+    # The organisers' console: failed sign-ins per account and per client in a window (per
+    # process), how long a session lasts, the largest CSV to import.
+    "ADMIN_SIGNIN_ACCOUNT_LIMIT": 5,
+    "ADMIN_SIGNIN_CLIENT_LIMIT": 20,
+    "ADMIN_SIGNIN_WINDOW_S": 15 * 60,
+    "ADMIN_SESSION_MAX_AGE_S": 12 * 3600,
+    "ADMIN_IMPORT_MAX_BYTES": limits.UPLOAD_BYTES,
+    "LANGUAGES": LANGUAGES,
+    "BABEL_DEFAULT_LOCALE": DEFAULT_LANGUAGE,
     "LANG_COOKIE": "lang",
     # The CSRF token lives as long as the browser session: a supporter who spends an hour on
     # the preview must not lose their edits to an expired token.
@@ -48,7 +56,7 @@ DEFAULTS = {
     "WTF_I18N_ENABLED": False,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
-    "SESSION_COOKIE_SECURE": False,  # set CAMPAIGN_SECURE_COOKIES=1 behind HTTPS
+    "SESSION_COOKIE_SECURE": None,  # None: decided by `secure_cookies` when the app is made
 }
 
 # Environment variable -> config key; a value from the environment wins over the defaults.
@@ -71,9 +79,21 @@ def instance_path(test_config: dict | None) -> Path:
 def from_environment() -> dict:
     """The config values set in the environment."""
     values = {key: os.environ[name] for name, key in ENVIRONMENT.items() if os.environ.get(name)}
-    if os.environ.get("CAMPAIGN_SECURE_COOKIES") == "1":
-        values["SESSION_COOKIE_SECURE"] = True
+    secure = os.environ.get("CAMPAIGN_SECURE_COOKIES")
+    if secure in ("0", "1"):
+        values["SESSION_COOKIE_SECURE"] = secure == "1"
     return values
+
+
+def secure_cookies(settings: dict, debug: bool) -> bool:
+    """The one decision on Secure cookies: yes, unless set, or in debug mode or tests.
+
+    Browsers keep Secure cookies on http://127.0.0.1 and localhost too, so `make run` works.
+    """
+    chosen = settings.get("SESSION_COOKIE_SECURE")
+    if chosen is not None:
+        return bool(chosen)
+    return not (debug or settings.get("TESTING"))
 
 
 def secret_key(instance: Path) -> str:

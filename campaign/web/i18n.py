@@ -9,17 +9,16 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
-from babel.dates import format_date
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import current_app, request
 from flask_babel import get_locale
 
+from campaign import text
+
 log = logging.getLogger(__name__)
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
-# British English writes "29 May 2013"; the others are their languages' own long dates.
-_DATE_LOCALES = {"en": "en_GB", "it": "it_IT", "ru": "ru_RU"}
 LANGUAGE_NAMES = {"en": "English", "it": "Italiano", "ru": "Русский"}
 
 
@@ -55,8 +54,7 @@ def ui_language() -> str:
 
 def long_date(iso: str, language: str | None = None) -> str:
     """'29 May 2013', '29 maggio 2013', '29 мая 2013 г.' for an ISO date."""
-    locale = _DATE_LOCALES.get(language or ui_language(), "en_GB")
-    return format_date(dt.date.fromisoformat(iso), format="long", locale=locale)
+    return text.long_date(dt.date.fromisoformat(iso), language or ui_language())
 
 
 def compile_translations(folder: Path = TRANSLATIONS) -> None:

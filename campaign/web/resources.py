@@ -1,28 +1,16 @@
-"""The directory and the templates, reloaded when their files change: no restart needed."""
+"""The campaign's files as the web app serves them: reloaded when they change, no restart needed."""
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
-from campaign import directory
-from campaign.directory import Directory
 from campaign.errors import CampaignError
-from campaign.letters import render
-from campaign.letters.render import Templates
+from campaign.rulebook import Loaded, load_site
+from campaign.site import Site
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Loaded:
-    """One consistent pair of directory and templates."""
-
-    directory: Directory
-    templates: Templates
 
 
 def stamp(*paths: Path) -> tuple:
@@ -41,22 +29,23 @@ def stamp(*paths: Path) -> tuple:
 
 
 class Resources:
-    """Serves the loaded directory and templates, reloading them after an organiser's save.
+    """Serves the campaign, checked by the rulebook, reloading it after any save or hand edit.
 
-    A file that fails to load is reported in the log and the last good version is kept,
-    so a typo in campaign.yaml does not take the campaign page down.
+    Files that break a rule are reported in the log (and to organisers, `problems`) and the
+    last good version keeps being served, so a typo in campaign.yaml does not take the
+    campaign page down.
     """
 
-    def __init__(self, recipients: str | os.PathLike[str], templates_dir: str | os.PathLike[str]):
-        self.recipients = Path(recipients)
-        self.templates_dir = Path(templates_dir)
+    def __init__(self, site: Site):
+        self.site = site
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
         self._loaded: Loaded | None = None
+        self.problems: list[str] = []  # why the files on disk are not the ones served
 
     def get(self) -> Loaded:
-        """The current directory and templates; raises CampaignError if they never loaded."""
-        current = stamp(self.recipients, self.templates_dir)
+        """The current campaign; raises CampaignError if it never loaded."""
+        current = stamp(self.site.recipients, self.site.templates)
         with self._lock:
             if current != self._stamp:
                 self._reload(current)
@@ -65,9 +54,14 @@ class Resources:
             return self._loaded
 
     def _reload(self, current: tuple) -> None:
-        """Load both; keep the previous pair if either fails."""
+        """Load and check every file; keep the previous campaign if anything fails."""
         try:
-            self._loaded = Loaded(directory.load(self.recipients), render.load(self.templates_dir))
+            self._loaded = load_site(self.site)
+            self.problems = []
         except CampaignError as error:
+            self.problems = str(error).splitlines()
             log.error("campaign files not reloaded, keeping the last good ones:\n%s", error)
+        except Exception:  # a bug must not take every page down either; the log has the trace
+            self.problems = ["the campaign files could not be read; see the log"]
+            log.exception("campaign files not reloaded, keeping the last good ones")
         self._stamp = current

@@ -129,9 +129,19 @@ class Checker:
         return ""
 
     def text(
-        self, node: Any, key: Any, path: str, *, required: bool = False, multiline: bool = False
+        self,
+        node: Any,
+        key: Any,
+        path: str,
+        *,
+        required: bool = False,
+        multiline: bool = False,
+        limit: int = 0,
     ) -> str:
-        """The string at node[key], one line unless `multiline`; "" after reporting a problem."""
+        """The string at node[key], one line unless `multiline`, at most `limit` characters.
+
+        "" after reporting a problem.
+        """
         label = path.rsplit(".", 1)[-1]
         if isinstance(node, Mapping) and key not in node:
             if required:
@@ -158,9 +168,18 @@ class Checker:
                 f"{bad + 1}; write it {fix} control characters",
             )
             return ""
+        if limit and len(value) > limit:
+            self.report(
+                self.line(node, key),
+                path,
+                f"{label} is {len(value):,} characters long; the limit is {limit:,}",
+            )
+            return ""
         return value
 
-    def sequence(self, node: Any, key: str, path: str, *, required: bool = False) -> list:
+    def sequence(
+        self, node: Any, key: str, path: str, *, required: bool = False, max_items: int = 0
+    ) -> list:
         """The list at node[key] ([] when absent), or [] after reporting why there is none."""
         items = node.get(key)
         if items is None or items == []:
@@ -170,19 +189,38 @@ class Checker:
         if not isinstance(items, list):
             self.report(self.line(node, key), path, f"{key} must be a list: one '- item' per line")
             return []
+        if max_items and len(items) > max_items:
+            self.report(
+                self.line(node, key),
+                path,
+                f"{key} has {len(items)} items; the limit is {max_items}",
+            )
+            return []
         return items
 
-    def texts(self, node: Any, key: str, path: str, *, required: bool = False) -> list[str]:
+    def texts(
+        self,
+        node: Any,
+        key: str,
+        path: str,
+        *,
+        required: bool = False,
+        limit: int = 0,
+        max_items: int = 0,
+    ) -> list[str]:
         """A list of one-line strings at node[key]; each bad item is reported."""
-        items = self.sequence(node, key, path, required=required)
-        values = [self.text(items, i, f"{path}[{i}]", required=True) for i in range(len(items))]
+        items = self.sequence(node, key, path, required=required, max_items=max_items)
+        values = [
+            self.text(items, i, f"{path}[{i}]", required=True, limit=limit)
+            for i in range(len(items))
+        ]
         return [value for value in values if value]
 
     def mappings(
-        self, node: Any, key: str, path: str, *, what: str, first_key: str
+        self, node: Any, key: str, path: str, *, what: str, first_key: str, max_items: int = 0
     ) -> list[tuple[int, Mapping]]:
         """The mapping items of the list at node[key], with their index; other items reported."""
-        items = self.sequence(node, key, path)
+        items = self.sequence(node, key, path, max_items=max_items)
         for index, item in enumerate(items):
             if not isinstance(item, Mapping):
                 self.report(
@@ -216,6 +254,7 @@ class Checker:
         *,
         required: tuple[str, ...] = ("en",),
         multiline: bool = False,
+        limit: int = 0,
     ) -> dict[str, str]:
         """A per-language mapping of texts, with the `required` languages present."""
         hint = f", with a text per language ({', '.join(LANGUAGES)})"
@@ -225,7 +264,12 @@ class Checker:
         self.unknown_keys(texts, LANGUAGES, path)
         found = {
             language: self.text(
-                texts, language, f"{path}.{language}", required=True, multiline=multiline
+                texts,
+                language,
+                f"{path}.{language}",
+                required=True,
+                multiline=multiline,
+                limit=limit,
             )
             for language in LANGUAGES
             if language in texts or language in required

@@ -7,6 +7,7 @@ import pytest
 
 from campaign.errors import CampaignError, InvalidData, TemplateError
 from campaign.letters import render
+from campaign.letters.sandbox import letter_environment
 from campaign.letters.senders import make_sender
 from campaign.models import Address, Recipient
 from tests.builders import TEMPLATES
@@ -131,9 +132,35 @@ def test_subject_is_stable_per_supporter_and_varies_across_supporters(bundled, o
     ],
 )
 def test_sandbox_refuses_escapes_with_their_line(bundled, office, sender, source, expected):
-    template = render.compile_body(bundled, "en", source)
+    # Compiled past the static check of compile_source: the sandbox at run time holds alone.
+    template = letter_environment(TEMPLATES).from_string(source)
     with pytest.raises(TemplateError, match=expected):
         render.render_body(template, "letter.en.txt", office, sender, "en")
+
+
+@pytest.mark.parametrize(
+    ("source", "where", "name"),
+    [
+        ("Hello\n{{ ''.__class__ }}", "letter.en.txt:2", "__class__"),
+        (
+            "{% if sender.note %}\n{{ sender['__init__'] }}\n{% endif %}",
+            "letter.en.txt:2",
+            "__init__",
+        ),
+        ("{{ cycler.__init__.__globals__ }}", "letter.en.txt:1", "__globals__"),
+    ],
+)
+def test_compiling_refuses_private_names_even_in_branches_never_taken(source, where, name):
+    with pytest.raises(TemplateError) as refused:
+        render.compile_source(TEMPLATES, "letter.en.txt", source)
+    assert refused.value.problem.where == where
+    assert f"'{name}' is not available to letters" in refused.value.problem.message
+
+
+def test_a_call_script_problem_names_its_line_inside_campaign_yaml():
+    with pytest.raises(TemplateError) as refused:
+        render.compile_source(TEMPLATES, "campaign.yaml: call_script.en", "Hello\n{% if %}")
+    assert refused.value.problem.where == "campaign.yaml: call_script.en, line 2"
 
 
 def test_syntax_error_names_file_and_line(own_templates):

@@ -196,7 +196,7 @@ def test_a_damaged_accounts_file_is_an_error_not_a_traceback(instance):
 
 def run(instance, *args, input=None):
     """Run `campaign organisers ...` against `instance`."""
-    return CliRunner().invoke(main, ["organisers", "--instance", str(instance), *args], input=input)
+    return CliRunner().invoke(main, ["--instance", str(instance), "organisers", *args], input=input)
 
 
 def test_cli_add_asks_twice_then_list_and_remove(instance):

@@ -1,13 +1,11 @@
 """The organisers' console under /admin: sign-in, recipients, letters, campaign, dashboard.
 
 Every page needs a signed-in organiser (see `auth`). The views only call the core
-(`edits`, `interchange`, `letter_edits`, `counts`, `organisers`, ...); the modules here turn
+(`editing`, `directory`, `storage`, ...); the modules here turn
 requests into those calls and their results and errors into pages.
 """
 
 from __future__ import annotations
-
-import os
 
 from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -18,14 +16,6 @@ from campaign.web.admin.common import messages_of
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-DEFAULTS = {
-    # Failed sign-ins per account and per client, in a window (per process).
-    "ADMIN_SIGNIN_ACCOUNT_LIMIT": 5,
-    "ADMIN_SIGNIN_CLIENT_LIMIT": 20,
-    "ADMIN_SIGNIN_WINDOW_S": 15 * 60,
-    "ADMIN_SESSION_MAX_AGE_S": 12 * 3600,  # a console session ends after this, signed out or not
-    "ADMIN_IMPORT_MAX_BYTES": 150_000,  # an uploaded CSV; it travels back in the confirm form
-}
 # The pages anyone may open: the sign-in form itself.
 OPEN_ENDPOINTS = frozenset({"admin.sign_in", "admin.sign_in_slash"})
 NAVIGATION = (
@@ -39,12 +29,7 @@ NAVIGATION = (
 
 
 def init_app(app: Flask) -> None:
-    """Settings, the sign-in limiters and the blueprint; secure cookies outside debug and tests."""
-    for key, value in DEFAULTS.items():
-        app.config.setdefault(key, value)
-    if not (app.debug or app.testing or os.environ.get("CAMPAIGN_SECURE_COOKIES") == "0"):
-        # Browsers keep Secure cookies on http://127.0.0.1 and localhost, so `make run` works.
-        app.config["SESSION_COOKIE_SECURE"] = True
+    """The sign-in limiters and the blueprint."""
     app.extensions["campaign.admin"] = auth.make_limiters(app.config)
     app.register_blueprint(bp)
 

@@ -16,10 +16,12 @@ import time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app, g, session
 
 from campaign.storage import organisers
+from campaign.web.current import site
 from campaign.web.guards import TooMany
 
 
@@ -86,9 +88,9 @@ def account_key(name: str) -> str:
     return name.casefold()[:64]
 
 
-def instance() -> str:
+def instance() -> Path:
     """The instance folder, where the accounts are kept."""
-    return current_app.instance_path
+    return site().instance
 
 
 def stored_name(name: str) -> str:

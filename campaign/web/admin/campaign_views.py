@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign.editing import letter_files as letter_edits
+from campaign.editing import campaign_fields
 from campaign.errors import CampaignError, ConflictError, InvalidData
-from campaign.storage import versions
+from campaign.site import CAMPAIGN_FILE
 from campaign.web.admin import bp, campaign_form, merge
-from campaign.web.admin.common import instance, messages_of, problem_text, templates_dir, who
+from campaign.web.admin.common import (
+    messages_of,
+    open_campaign,
+    opened,
+    problem_text,
+    save_yaml,
+)
+from campaign.web.current import loaded
 from campaign.web.public.campaign_page import campaign_is_closed
 from campaign.yamlfile.read import load_document
 
 
 @bp.route("/campaign", methods=["GET", "POST"])
 def campaign():
-    """The campaign form; saved by letter_edits.edit_campaign with the version it came from."""
-    fields, version = letter_edits.open_campaign(templates_dir(), instance=instance())
+    """The campaign form; saved with the version it came from."""
+    fields, version = open_campaign()
     if request.method == "GET":
         return campaign_page(campaign_form.from_fields(fields), version)
     values, errors = campaign_form.read(request.form)
@@ -26,12 +33,10 @@ def campaign():
         return campaign_page(values, version, errors=errors)
     plain, rows = campaign_form.to_plain(values)
     try:
-        letter_edits.edit_campaign(
-            templates_dir(),
+        save_yaml(
+            CAMPAIGN_FILE,
             version,
-            lambda document: letter_edits.set_campaign_fields(document, plain),
-            who(),
-            instance=instance(),
+            lambda document: campaign_fields.set_campaign_fields(document, plain),
         )
     except ConflictError as conflict:
         values, notes = refreshed(values, version)
@@ -50,12 +55,10 @@ def campaign_open():
     """Open or close the appeal (campaign.yaml's `open`)."""
     wanted = request.form.get("state") == "open"
     try:
-        letter_edits.edit_campaign(
-            templates_dir(),
+        save_yaml(
+            CAMPAIGN_FILE,
             request.form.get("version", ""),
-            lambda document: letter_edits.set_campaign_fields(document, {"open": wanted}),
-            who(),
-            instance=instance(),
+            lambda document: campaign_fields.set_campaign_fields(document, {"open": wanted}),
         )
     except CampaignError as refused:
         for line in messages_of(refused):
@@ -67,17 +70,17 @@ def campaign_open():
 
 def refreshed(values: dict, version: str) -> tuple[dict, dict]:
     """After a conflict: my edits over the campaign as saved now, and notes on what changed."""
-    opened = versions.find(instance(), letter_edits.CAMPAIGN_FILE, version)
-    if opened is None:
+    first = opened(CAMPAIGN_FILE, version)
+    if first is None:
         return values, {}
-    before = letter_edits.campaign_fields(load_document(opened, letter_edits.CAMPAIGN_FILE))
-    now, _version = letter_edits.open_campaign(templates_dir(), instance=instance())
+    before = campaign_fields.campaign_fields(load_document(first, CAMPAIGN_FILE))
+    now, _version = open_campaign()
     return merge.merge(values, campaign_form.from_fields(before), campaign_form.from_fields(now))
 
 
 def campaign_page(values, version, *, errors=None, others=None, conflict=None, notes=None):
     """The campaign form with its values, errors and conflict; the open/closed state."""
-    current = current_app.extensions["campaign.resources"].get().templates.campaign
+    current = loaded().appeal.campaign
     refused = bool(errors or others)
     html = render_template(
         "admin/campaign.html",

@@ -1,27 +1,21 @@
-"""What the console's views share: where the files are, who is editing, downloads, messages."""
+"""What the console's views share: who is editing, opening and saving files, messages."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Response, current_app, g
+from flask import g
 
+from campaign import directory, editing
+from campaign.directory import Directory
+from campaign.editing import campaign_fields
 from campaign.errors import CampaignError, ConflictError, InvalidData, Problem, TemplateError
-
-
-def recipients_path() -> Path:
-    """The recipients.yaml this app serves."""
-    return Path(current_app.config["RECIPIENTS"])
-
-
-def templates_dir() -> Path:
-    """The letter_templates folder this app serves."""
-    return Path(current_app.config["TEMPLATES"])
-
-
-def instance() -> str:
-    """The instance folder: versions, audit log, accounts, counts."""
-    return current_app.instance_path
+from campaign.site import CAMPAIGN_FILE
+from campaign.storage import versions
+from campaign.web.current import site
+from campaign.yamlfile import load_document
 
 
 def who() -> str:
@@ -29,22 +23,43 @@ def who() -> str:
     return g.organiser
 
 
-def file_places() -> dict[str, Path | str]:
-    """The keyword arguments of letter_edits' functions that work on any editable file."""
-    return {
-        "instance": instance(),
-        "templates_dir": templates_dir(),
-        "recipients_path": recipients_path(),
-    }
+def open_directory() -> Directory:
+    """recipients.yaml as it is now; the history keeps its version for conflict messages."""
+    data, _version = editing.open_file(site(), site().recipients.name)
+    return directory.from_bytes(site().recipients, data)
 
 
-def download(content: str | bytes, filename: str, mimetype: str, inline: bool = False) -> Response:
-    """A file to save (or, `inline`, to show), never cached."""
-    response = Response(content, mimetype=mimetype)
-    disposition = "inline" if inline else "attachment"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response
+def open_campaign() -> tuple[dict[str, Any], str]:
+    """campaign.yaml's editable fields as plain values, and the version to send back."""
+    data, version = editing.open_file(site(), CAMPAIGN_FILE)
+    return campaign_fields.campaign_fields(load_document(data, CAMPAIGN_FILE)), version
+
+
+def save_yaml(
+    file_name: str,
+    version: str,
+    change: Callable[[Any], None],
+    summary: str = "",
+    action: str = "",
+) -> str:
+    """One save of a change to recipients.yaml or campaign.yaml, by the signed-in organiser."""
+    edit = editing.in_document(change, file_name)
+    return editing.save(site(), file_name, version, edit, who(), summary=summary, action=action)
+
+
+def opened(file_name: str, version: str) -> bytes | None:
+    """The content an organiser opened (its version), when the history knows it."""
+    return versions.find(site().instance, file_name, version)
+
+
+def console_path(wanted: str | None, fallback: str) -> str:
+    """`wanted` if it is a page of this console (never another site), else `fallback`."""
+    if wanted:
+        parts = urlsplit(wanted)
+        local = not parts.scheme and not parts.netloc and not wanted.startswith("//")
+        if local and parts.path.startswith("/admin/") and "\\" not in wanted:
+            return wanted
+    return fallback
 
 
 def messages_of(error: CampaignError) -> list[str]:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import render_template
 
+from campaign.directory import CHANNELS
 from campaign.storage import audit, counts
 from campaign.web.admin import bp, chart
-from campaign.web.admin.common import download, instance
+from campaign.web.current import counts_db, download, site
 
 DAYS = 30
 
@@ -14,12 +15,12 @@ DAYS = 30
 @bp.get("/dashboard")
 def dashboard():
     """Totals; letters per day, per office and per channel; the last changes made in the console."""
-    database = current_app.config["COUNTS_DB"]
+    database = counts_db()
     per_office = counts.by_office_and_channel(database)
     per_channel = counts.by_channel(database)
     daily = counts.daily(database, DAYS)
     office_totals = [(office, sum(cells.values())) for office, cells in per_office.items()]
-    channel_totals = [(channel, per_channel.get(channel, 0)) for channel in counts.CHANNELS]
+    channel_totals = [(channel, per_channel.get(channel, 0)) for channel in CHANNELS]
     return render_template(
         "admin/dashboard.html",
         active_page="admin.dashboard",
@@ -28,17 +29,17 @@ def dashboard():
         daily=daily,
         last_days_total=sum(n for _, n in daily),
         per_office=per_office,
-        channels=counts.CHANNELS,
+        channels=CHANNELS,
         channel_totals=channel_totals,
         day_chart=chart.columns(daily),
         office_chart=chart.rows(office_totals),
         channel_chart=chart.rows(channel_totals),
-        changes=audit.recent_changes(instance(), 8),
+        changes=audit.recent_changes(site().instance, 8),
     )
 
 
 @bp.get("/counts.csv")
 def counts_csv():
     """Every count (office, channel, day, letters) as CSV: nothing about any supporter."""
-    text = counts.counts_csv(current_app.config["COUNTS_DB"])
+    text = counts.counts_csv(counts_db())
     return download(text, "letter-counts.csv", "text/csv")

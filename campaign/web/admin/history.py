@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign.editing import letter_files as letter_edits
+from campaign import editing
 from campaign.errors import CampaignError
 from campaign.storage import audit, safe_files, versions
 from campaign.web.admin import bp
-from campaign.web.admin.common import file_places, instance, messages_of, who
+from campaign.web.admin.common import console_path, messages_of, who
+from campaign.web.current import site
 
 NOW = "now"
 
@@ -17,12 +18,12 @@ NOW = "now"
 @bp.get("/history")
 def history():
     """Every editable file with its last versions, and the audit log."""
-    files = {name: versions.list_versions(instance(), name, 3) for name in editable()}
+    files = {name: versions.list_versions(site().instance, name, 3) for name in editable()}
     return render_template(
         "admin/history.html",
         active_page="admin.history",
         files=files,
-        changes=audit.recent_changes(instance(), 50),
+        changes=audit.recent_changes(site().instance, 50),
     )
 
 
@@ -30,11 +31,8 @@ def history():
 def history_file(file_name: str):
     """The versions of one file; ?a=&b= shows the changes from version a to b (or "now")."""
     check_file(file_name)
-    kept = versions.list_versions(instance(), file_name, 100)
-    places = file_places()
-    path = letter_edits.file_path(
-        file_name, templates_dir=places["templates_dir"], recipients_path=places["recipients_path"]
-    )
+    kept = versions.list_versions(site().instance, file_name, 100)
+    path = site().path_of(file_name)
     first, second = request.args.get("a", ""), request.args.get("b", NOW)
     diff, error = "", []
     if first:
@@ -61,17 +59,11 @@ def history_restore(file_name: str):
     """Bring back a kept version, checked like any save; back to where the button was."""
     check_file(file_name)
     version_id = request.form.get("version_id", "")
-    back = request.form.get("back", "")
-    if not back.startswith("/admin/") or back.startswith("//"):
-        back = url_for("admin.history_file", file_name=file_name)
+    back = console_path(
+        request.form.get("back"), url_for("admin.history_file", file_name=file_name)
+    )
     try:
-        letter_edits.restore(
-            file_name,
-            version_id,
-            who(),
-            expected_version=request.form.get("expected", ""),
-            **file_places(),
-        )
+        editing.restore(site(), file_name, version_id, who(), request.form.get("expected", ""))
     except CampaignError as refused:
         for line in messages_of(refused):
             flash(line, "error")
@@ -83,7 +75,7 @@ def history_restore(file_name: str):
 
 def editable() -> tuple[str, ...]:
     """The files the console keeps versions of."""
-    return letter_edits.editable_files()
+    return site().editable_files()
 
 
 def check_file(file_name: str) -> None:
@@ -95,9 +87,9 @@ def check_file(file_name: str) -> None:
 def compare(file_name: str, first: str, second: str) -> str:
     """The unified diff from version `first` to version `second` (or to the file now)."""
     if second == NOW:
-        return letter_edits.compare_version(file_name, first, **file_places())
-    old = versions.read(instance(), file_name, first).decode("utf-8")
-    new = versions.read(instance(), file_name, second).decode("utf-8")
+        return editing.compare_version(site(), file_name, first)
+    old = versions.read(site().instance, file_name, first).decode("utf-8", "replace")
+    new = versions.read(site().instance, file_name, second).decode("utf-8", "replace")
     return versions.diff(old, new, f"{file_name} ({first})", f"{file_name} ({second})")
 
 

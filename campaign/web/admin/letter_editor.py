@@ -5,27 +5,27 @@ from __future__ import annotations
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign import directory
+from campaign import directory, editing, limits
 from campaign.directory.addresses import recipient_lines
-from campaign.editing import letter_files as letter_edits
-from campaign.editing import offices as edits
+from campaign.editing import campaign_fields, offices
 from campaign.errors import CampaignError, ConflictError, InvalidData
-from campaign.letters import pdf, render
+from campaign.letters import pdf
 from campaign.models import LANGUAGES, Recipient, localized
+from campaign.site import CAMPAIGN_FILE, body_name
 from campaign.storage import versions
 from campaign.web.admin import bp, merge
 from campaign.web.admin.common import (
-    download,
-    instance,
     messages_of,
-    recipients_path,
-    templates_dir,
+    open_campaign,
+    open_directory,
+    opened,
+    save_yaml,
     who,
 )
-from campaign.web.admin.recipients import open_directory
+from campaign.web.current import download, loaded, site
 
-SUBJECTS_LIMIT = 20 * (letter_edits.SUBJECT_MAX_CHARS + 1)  # the subjects textarea
-ASK_LIMIT = 2000
+SUBJECTS_LIMIT = limits.CAMPAIGN_ITEMS["subjects"] * (limits.SUBJECT + 1)  # the textarea
+ASK_LIMIT = limits.OFFICE["ask"]
 
 
 @bp.get("/letters")
@@ -41,21 +41,14 @@ def letter(language: str):
     offices = open_directory().recipients
     office = chosen_office(offices, language)
     if request.method == "GET":
-        source, version = letter_edits.open_body(templates_dir(), language, instance=instance())
+        data, version = editing.open_file(site(), body_name(language))
+        source = data.decode("utf-8", "replace")
         return letter_page(language, offices, office, source, version)
     source, version = request.form.get("source", ""), request.form.get("version", "")
     if request.form.get("action") != "save":
         return letter_page(language, offices, office, source, version)
     try:
-        letter_edits.save_body(
-            templates_dir(),
-            language,
-            source,
-            offices,
-            who(),
-            instance=instance(),
-            expected_version=version,
-        )
+        editing.save(site(), body_name(language), version, editing.replaced_by(source), who())
     except ConflictError as conflict:
         return letter_page(
             language, offices, office, source, conflict.current_version, conflict=conflict
@@ -87,13 +80,13 @@ def letter_pdf(language: str):
     office = chosen_office(offices, language)
     source = request.form.get("source", "")
     try:
-        made = letter_edits.preview_letter(templates_dir(), language, source, office)
+        made = editing.preview_letter(loaded(), language, source, office)
     except CampaignError as refused:
         version = request.form.get("version", "")
         return letter_page(language, offices, office, source, version, error=messages_of(refused))
-    title = localized(render.load(templates_dir()).campaign.title, language)
+    title = localized(loaded().appeal.campaign.title, language)
     with current_app.extensions["campaign.guards"].renders.slot():
-        content = pdf.render([made], templates_dir=templates_dir(), title=title)
+        content = pdf.render([made], templates_dir=site().templates, title=title)
     return download(content, f"preview-{language}-{office.id}.pdf", "application/pdf", inline=True)
 
 
@@ -101,7 +94,7 @@ def letter_pdf(language: str):
 def subjects(language: str):
     """The subject variants of one language, one a line."""
     check_language(language)
-    fields, version = letter_edits.open_campaign(templates_dir(), instance=instance())
+    fields, version = open_campaign()
     text = "\n".join((fields.get("subjects") or {}).get(language, []))
     error, conflict = [], None
     if request.method == "POST":
@@ -126,7 +119,7 @@ def subjects(language: str):
         error=error,
         conflict=conflict,
         limit=SUBJECTS_LIMIT,
-        subject_limit=letter_edits.SUBJECT_MAX_CHARS,
+        subject_limit=limits.SUBJECT,
     ), 409 if conflict else (400 if error else 200)
 
 
@@ -190,7 +183,7 @@ def chosen_office(offices: tuple[Recipient, ...], language: str) -> Recipient:
 
 def preview(language: str, source: str, office: Recipient) -> dict:
     """The preview of the unsaved text for one office: subject, address and the letter."""
-    made = letter_edits.preview_letter(templates_dir(), language, source, office)
+    made = editing.preview_letter(loaded(), language, source, office)
     return {
         "subject": made.subject,
         "address": recipient_lines(office, language),
@@ -206,7 +199,7 @@ def letter_page(language, offices, office, source, version, *, error=None, confl
         shown = preview(language, source, office)
     except CampaignError as refused:
         preview_error = messages_of(refused)
-    file_name = render.body_name(language)
+    file_name = body_name(language)
     html = render_template(
         "admin/letter.html",
         active_page="admin.letters",
@@ -220,8 +213,8 @@ def letter_page(language, offices, office, source, version, *, error=None, confl
         error=error or [],
         conflict=conflict,
         file_name=file_name,
-        kept=versions.list_versions(instance(), file_name, 8),
-        source_limit=letter_edits.SOURCE_MAX_CHARS,
+        kept=versions.list_versions(site().instance, file_name, 8),
+        source_limit=limits.TEMPLATE_SOURCE,
     )
     return html, 409 if conflict else (400 if error else 200)
 
@@ -230,13 +223,11 @@ def save_subjects(language: str, lines: list[str], version: str, text: str) -> N
     """Save the subject variants of a language in campaign.yaml."""
     if len(text) > SUBJECTS_LIMIT:
         raise CampaignError(too_long())
-    letter_edits.edit_campaign(
-        templates_dir(),
+    save_yaml(
+        CAMPAIGN_FILE,
         version,
-        lambda document: letter_edits.set_subjects(document, language, lines),
-        who(),
+        lambda document: campaign_fields.set_subjects(document, language, lines),
         f"subjects ({language})",
-        instance=instance(),
     )
 
 
@@ -245,19 +236,17 @@ def save_asks(language: str, texts: dict[str, str], version: str) -> None:
 
     def change(document) -> None:
         for office_id, text in texts.items():
-            edits.set_ask(document, office_id, language, text.strip())
+            offices.set_ask(document, office_id, language, text.strip())
 
-    edits.edit_directory(
-        recipients_path(), version, change, who(), f"asks ({language})", instance=instance()
-    )
+    save_yaml(site().recipients.name, version, change, f"asks ({language})")
 
 
 def refreshed_asks(current, language: str, texts: dict[str, str], version: str):
     """After a conflict: my asks over the ones saved now, and notes on what someone else changed."""
-    opened = versions.find(instance(), recipients_path().name, version)
-    if opened is None:
+    first = opened(site().recipients.name, version)
+    if first is None:
         return texts, {}
-    before = directory.from_bytes(recipients_path(), opened).recipients
+    before = directory.from_bytes(site().recipients, first).recipients
     now = current.recipients  # read at the start of this request, after the other save
 
     def asks_of(offices) -> dict[str, str]:

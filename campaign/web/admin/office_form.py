@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from campaign import directory
-from campaign.directory import interchange
+from campaign.directory import phones
 from campaign.errors import Problem
 from campaign.models import LANGUAGES
 
@@ -201,4 +201,4 @@ def _phone_item(line: str, country: str) -> str | dict[str, str]:
     """A line of the form as the file keeps the phone: E.164, or {source: ...}."""
     if line.lower().startswith(AS_WRITTEN):
         return {"source": line[len(AS_WRITTEN) :].strip()}
-    return interchange.phone_value(line, country, [])
+    return phones.file_value(line, country)

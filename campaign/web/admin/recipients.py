@@ -5,19 +5,19 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign import directory
-from campaign.directory import Directory
+from campaign.directory import CHANNELS, Directory, channels
 from campaign.directory.addresses import countries, recipient_lines
-from campaign.editing import offices as edits
+from campaign.editing import offices
 from campaign.errors import CampaignError, ConflictError, InvalidData
 from campaign.models import LANGUAGES, Recipient
-from campaign.storage import audit, versions
+from campaign.storage import audit
 from campaign.web.admin import bp, merge, office_form
-from campaign.web.admin.common import instance, messages_of, recipients_path, who
+from campaign.web.admin.common import messages_of, open_directory, opened, save_yaml
+from campaign.web.current import site
 from campaign.web.i18n import ui_language
+from campaign.yamlfile import load_document
 
 SEARCH_LIMIT = 100
-CHANNELS = ("post", "email", "phone", "fax")
 
 
 @bp.get("/recipients")
@@ -46,7 +46,7 @@ def recipients():
 
 @bp.route("/recipients/new", methods=["GET", "POST"])
 def office_new():
-    """A form for a new office; saved by edits.add_office."""
+    """A form for a new office; saved by editing.offices.add_office."""
     current = open_directory()
     if request.method == "GET":
         return office_page(current, None, {"language": "en"}, current.version)
@@ -54,17 +54,17 @@ def office_new():
     if errors:
         return office_page(current, None, values, request.form.get("version", ""), errors=errors)
     plain = office_form.to_plain(values)
-    return save_office(current, None, values, lambda doc: edits.add_office(doc, plain))
+    return save_office(current, None, values, lambda doc: offices.add_office(doc, plain))
 
 
 @bp.route("/recipients/<office_id>/edit", methods=["GET", "POST"])
 def office_edit(office_id: str):
-    """The form of one office; saved by edits.update_office, with the version it came from."""
+    """The form of one office; saved with the version it came from."""
     current = open_directory()
     if office_id not in current.ids:
         abort(404)
     if request.method == "GET":
-        plain = edits.office_plain(current.document, office_id)
+        plain = offices.office_plain(current.document, office_id)
         return office_page(current, office_id, office_form.from_plain(plain), current.version)
     values, errors = office_form.read(request.form)
     if errors:
@@ -73,14 +73,14 @@ def office_edit(office_id: str):
     plain = office_form.to_plain(values)
 
     def change(document) -> None:
-        edits.update_office(document, office_id, plain)
+        offices.update_office(document, office_id, plain)
 
     return save_office(current, office_id, values, change)
 
 
 @bp.route("/recipients/<office_id>/duplicate", methods=["GET", "POST"])
 def office_duplicate(office_id: str):
-    """Copy an office under a new id (edits.duplicate_office), then open the copy's form."""
+    """Copy an office under a new id, then open the copy's form."""
     current = open_directory()
     if office_id not in current.ids:
         abort(404)
@@ -88,12 +88,10 @@ def office_duplicate(office_id: str):
     error = []
     if request.method == "POST":
         try:
-            edits.edit_directory(
-                recipients_path(),
+            save_yaml(
+                site().recipients.name,
                 request.form.get("version", ""),
-                lambda doc: edits.duplicate_office(doc, office_id, new_id),
-                who(),
-                instance=instance(),
+                lambda doc: offices.duplicate_office(doc, office_id, new_id),
                 action="duplicate",
             )
         except CampaignError as refused:
@@ -124,12 +122,10 @@ def office_delete(office_id: str):
     error = []
     if request.method == "POST":
         try:
-            edits.edit_directory(
-                recipients_path(),
+            save_yaml(
+                site().recipients.name,
                 request.form.get("version", ""),
-                lambda doc: edits.delete_office(doc, office_id),
-                who(),
-                instance=instance(),
+                lambda doc: offices.delete_office(doc, office_id),
             )
         except CampaignError as refused:
             error = messages_of(refused)
@@ -149,16 +145,11 @@ def office_delete(office_id: str):
 # --- helpers --------------------------------------------------------------------------------
 
 
-def open_directory() -> Directory:
-    """The directory as it is now, its version remembered for conflict messages."""
-    return edits.open_directory(recipients_path(), instance=instance())
-
-
 def save_office(current: Directory, office_id: str | None, values: dict, change):
     """One safe save of an office form; the form again, with the input kept, on any refusal."""
     version = request.form.get("version", "")
     try:
-        edits.edit_directory(recipients_path(), version, change, who(), instance=instance())
+        save_yaml(site().recipients.name, version, change)
     except ConflictError as conflict:
         values, notes = refreshed(current, office_id, values, version)
         return office_page(
@@ -180,11 +171,11 @@ def save_office(current: Directory, office_id: str | None, values: dict, change)
 
 def refreshed(current: Directory, office_id: str | None, values: dict, version: str):
     """After a conflict: my edits over the office as saved now, and notes on what changed."""
-    opened = versions.find(instance(), recipients_path().name, version)
-    if office_id is None or opened is None or office_id not in current.ids:
+    first = opened(site().recipients.name, version)
+    if office_id is None or first is None or office_id not in current.ids:
         return values, {}
-    before = edits.office_plain(directory.from_bytes(recipients_path(), opened).document, office_id)
-    now = edits.office_plain(current.document, office_id)
+    before = offices.office_plain(load_document(first, site().recipients.name), office_id)
+    now = offices.office_plain(current.document, office_id)
     return merge.merge(values, office_form.from_plain(before), office_form.from_plain(now))
 
 
@@ -223,8 +214,8 @@ def office_page(
 
 def directory_changes(limit: int = 15) -> list[audit.Change]:
     """The last changes of recipients.yaml in the audit log."""
-    name = recipients_path().name
-    return [change for change in audit.recent_changes(instance(), 100) if change.file == name][
+    name = site().recipients.name
+    return [change for change in audit.recent_changes(site().instance, 100) if change.file == name][
         :limit
     ]
 
@@ -236,12 +227,8 @@ def printed_address(office: Recipient) -> list[str]:
 
 def channels_of(office: Recipient) -> dict[str, bool]:
     """Which channels an office can be reached by."""
-    return {
-        "post": bool(office.address.lines),
-        "email": bool(office.emails),
-        "phone": bool(office.phones),
-        "fax": bool(office.faxes),
-    }
+    reachable = channels(office)
+    return {channel: channel in reachable for channel in CHANNELS}
 
 
 def matches(office: Recipient, q: str, tag: str, country: str, no_email: bool) -> bool:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from campaign.storage import organisers
 from campaign.web.admin import auth, bp
-from campaign.web.admin.common import who
+from campaign.web.admin.common import console_path, who
 from campaign.web.guards import TooMany, client_key
 
 NAME_LIMIT = 64
@@ -81,9 +79,4 @@ def too_many(name: str, retry_after: int):
 
 def safe_next(wanted: str | None) -> str:
     """Where to go after signing in: a console page of this site, else the dashboard."""
-    if wanted:
-        parts = urlsplit(wanted)
-        path_ok = parts.path.startswith("/admin/") and "\\" not in wanted
-        if not parts.scheme and not parts.netloc and path_ok and not wanted.startswith("//"):
-            return wanted
-    return url_for("admin.dashboard")
+    return console_path(wanted, url_for("admin.dashboard"))

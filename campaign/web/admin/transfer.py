@@ -8,11 +8,11 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 
 from campaign.directory import interchange
-from campaign.editing import offices as edits
+from campaign.editing import csv_import
 from campaign.errors import CampaignError, ConflictError
 from campaign.web.admin import bp, carry
-from campaign.web.admin.common import download, instance, messages_of, recipients_path, who
-from campaign.web.admin.recipients import open_directory
+from campaign.web.admin.common import messages_of, open_directory, save_yaml
+from campaign.web.current import download, site
 
 NAME_LIMIT = 100
 
@@ -50,7 +50,7 @@ def import_preview():
     name = file_name(upload.filename)
     current = open_directory()
     try:
-        preview = interchange.preview_import(data, current.document, name)
+        preview = csv_import.preview_import(data, current.document, name)
     except CampaignError as error:
         return import_page(messages_of(error))
     blob, signed = carry.pack(data, current.version)
@@ -81,18 +81,10 @@ def import_confirm():
         return import_page([_("The file to import was lost on the way. Upload it again.")])
 
     def apply(document) -> None:
-        interchange.apply_import(interchange.preview_import(data, document, name), document)
+        csv_import.apply_import(csv_import.preview_import(data, document, name), document)
 
     try:
-        edits.edit_directory(
-            recipients_path(),
-            version,
-            apply,
-            who(),
-            f"import of {name}",
-            instance=instance(),
-            action="import",
-        )
+        save_yaml(site().recipients.name, version, apply, f"import of {name}", action="import")
     except ConflictError as conflict:
         intro = _(
             "The directory changed after the preview, so nothing was imported. "

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 
 from campaign.models import Campaign, Recipient, localized, split_paragraphs
-from campaign.web.resources import Loaded
+from campaign.rulebook import Loaded
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def campaign_is_closed(campaign: Campaign, today: dt.date | None = None) -> bool
 
 def campaign_view(loaded: Loaded, language: str) -> CampaignView:
     """The campaign page's content in `language`, English where a text is missing."""
-    campaign = loaded.templates.campaign
+    campaign = loaded.appeal.campaign
     return CampaignView(
         title=localized(campaign.title, language),
         summary=localized(campaign.summary, language),

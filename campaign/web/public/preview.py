@@ -5,17 +5,19 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from flask import current_app
 from werkzeug.datastructures import MultiDict
 
+from campaign import limits
+from campaign.directory import channels
 from campaign.directory.addresses import recipient_lines
 from campaign.errors import InvalidData, Problem
 from campaign.letters import drafts
 from campaign.letters.render import render_call_script, render_letter
-from campaign.letters.senders import make_sender, multi_line, one_line
+from campaign.letters.senders import make_sender
 from campaign.models import LANGUAGES, Letter, Phone, Recipient, Sender
+from campaign.rulebook import Loaded
+from campaign.text import multi_line, one_line
 from campaign.web.public.forms import AUTO, WriteForm
-from campaign.web.resources import Loaded
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,7 @@ def read_request(form: WriteForm, loaded: Loaded) -> Request:
 def render_letters(loaded: Loaded, wanted: Request) -> list[Letter]:
     """One letter per chosen office, as the templates write it."""
     return [
-        render_letter(loaded.templates, office, wanted.sender, wanted.language)
+        render_letter(loaded.appeal, office, wanted.sender, wanted.language)
         for office in wanted.offices
     ]
 
@@ -82,8 +84,7 @@ def apply_edits(letters: list[Letter], posted: MultiDict) -> tuple[list[Letter],
 
     Edits over a limit are kept in the letters, so the preview can show them to be fixed.
     """
-    subject_limit = current_app.config["SUBJECT_LIMIT"]
-    body_limit = current_app.config["BODY_LIMIT"]
+    subject_limit, body_limit = limits.SUBJECT, limits.BODY
     edited, problems = [], []
     for letter in letters:
         subject_field, body_field = field_names(letter.recipient.id)
@@ -107,7 +108,7 @@ def card(loaded: Loaded, letter: Letter, ui_language: str) -> Card:
     office, sender = letter.recipient, letter.sender
     translation = None
     if letter.language != ui_language:
-        translation = render_letter(loaded.templates, office, sender, ui_language)
+        translation = render_letter(loaded.appeal, office, sender, ui_language)
     return Card(
         letter=letter,
         address=recipient_lines(office, letter.language, from_country=sender.country),
@@ -115,16 +116,10 @@ def card(loaded: Loaded, letter: Letter, ui_language: str) -> Card:
         mailto=drafts.mailto(letter),
         webmail=drafts.webmail_links(letter),
         copy=drafts.plain_copy(letter),
-        call_script=render_call_script(loaded.templates, office, sender, ui_language)
+        call_script=render_call_script(loaded.appeal, office, sender, ui_language)
         if office.phones
         else "",
         phones=office.phones,
         faxes=office.faxes,
         channels=channels(office),
     )
-
-
-def channels(office: Recipient) -> tuple[str, ...]:
-    """The ways this office can be reached: post always, the others when it has them."""
-    others = {"email": office.emails, "phone": office.phones, "fax": office.faxes}
-    return ("post", *(name for name, items in others.items() if items))

@@ -14,28 +14,20 @@ from flask import (
     url_for,
 )
 
+from campaign import limits
 from campaign.errors import CampaignError, InvalidData, Problem
 from campaign.letters import drafts, pdf
 from campaign.models import Letter, localized
+from campaign.rulebook import Loaded
 from campaign.storage import counts
+from campaign.web.current import counts_db, download, loaded
 from campaign.web.guards import client_key
 from campaign.web.i18n import ui_language
 from campaign.web.public import preview as build
 from campaign.web.public.campaign_page import campaign_is_closed, campaign_view
 from campaign.web.public.forms import WriteForm
-from campaign.web.resources import Loaded
 
 bp = Blueprint("public", __name__)
-
-
-def loaded() -> Loaded:
-    """The directory and templates, reloaded if an organiser saved a change."""
-    return current_app.extensions["campaign.resources"].get()
-
-
-def counts_db() -> str:
-    """The path of the anonymous counts database."""
-    return current_app.config["COUNTS_DB"]
 
 
 @bp.get("/")
@@ -51,7 +43,7 @@ def campaign_page():
 def write():
     """The form; a valid POST answers with the preview of the letters."""
     current = loaded()
-    if campaign_is_closed(current.templates.campaign):
+    if campaign_is_closed(current.appeal.campaign):
         return render_template("closed.html"), 403 if request.method == "POST" else 200
     form = writing_form(current)
     if request.method == "GET" or request.form.get("relang"):
@@ -145,7 +137,7 @@ def thanks():
 def open_campaign() -> Loaded:
     """The loaded campaign, or the "closed" page (403) when the appeal is over."""
     current = loaded()
-    if campaign_is_closed(current.templates.campaign):
+    if campaign_is_closed(current.appeal.campaign):
         abort(Response(render_template("closed.html"), 403))
     return current
 
@@ -178,8 +170,8 @@ def preview_page(current: Loaded, form: WriteForm, letters: list[Letter], errors
         cards=cards,
         errors=errors or {},
         edits=request.form,
-        subject_limit=current_app.config["SUBJECT_LIMIT"],
-        body_limit=current_app.config["BODY_LIMIT"],
+        subject_limit=limits.SUBJECT,
+        body_limit=limits.BODY,
     )
     return html, 400 if errors else 200
 
@@ -215,17 +207,7 @@ def letters_pdf(office_id: str | None):
     if paper not in pdf.PAPERS:
         paper = "a4"
     guards.limiter.hit(client_key())
-    title = localized(current.templates.campaign.title, chosen[0].language)
+    title = localized(current.appeal.campaign.title, chosen[0].language)
     with guards.renders.slot():
-        content = pdf.render(
-            chosen, paper=paper, templates_dir=current.templates.directory, title=title
-        )
+        content = pdf.render(chosen, paper=paper, templates_dir=current.appeal.folder, title=title)
     return download(content, f"{office_id or 'letters'}.pdf", "application/pdf")
-
-
-def download(content: bytes, filename: str, mimetype: str) -> Response:
-    """An attachment that no cache keeps."""
-    response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "no-store"
-    return response

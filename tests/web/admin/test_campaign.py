@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from campaign.letters.campaign_file import load_campaign
+from campaign.letters.campaign_file import parse_campaign
 from campaign.storage import audit
 from tests.web.admin.helpers import field_values, form_of, sign_in
 from tests.web.pages import page
@@ -21,7 +21,7 @@ def campaign_form(client) -> dict:
 
 def loaded(templates_dir):
     """The campaign as campaign.yaml now says."""
-    return load_campaign(Path(templates_dir) / "campaign.yaml")
+    return parse_campaign((Path(templates_dir) / "campaign.yaml").read_bytes())
 
 
 def test_the_form_shows_the_campaign(admin):

@@ -1,0 +1,46 @@
+"""What an office of recipients.yaml holds: its keys, the channels it can be reached by."""
+
+from __future__ import annotations
+
+from campaign.models import Recipient
+
+ENTRY_KEYS = (
+    "id",
+    "office",
+    "office_local",
+    "person",
+    "title",
+    "country",
+    "language",
+    "salutation",
+    "address",
+    "phones",
+    "faxes",
+    "emails",
+    "email_note",
+    "ask",
+    "tags",
+    "source",
+    "verified",
+)
+ADDRESS_KEYS = ("lines", "postcode", "city", "region", "country")
+# The entry's fields that hold one line of text (the others are mappings or lists).
+TEXT_KEYS = (
+    "id",
+    "office",
+    "office_local",
+    "person",
+    "title",
+    "country",
+    "language",
+    "email_note",
+    "source",
+    "verified",
+)
+CHANNELS = ("post", "email", "phone", "fax")  # every office can be written to by post
+
+
+def channels(office: Recipient) -> tuple[str, ...]:
+    """The ways this office can be reached: post always, the others when it has them."""
+    others = {"email": office.emails, "phone": office.phones, "fax": office.faxes}
+    return ("post", *(name for name, items in others.items() if items))

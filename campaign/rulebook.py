@@ -1,0 +1,194 @@
+"""The one rulebook: every file of a campaign checked together, the same way by every way in.
+
+`load_site` reads recipients.yaml, campaign.yaml, the letter bodies and print.html, validates
+each (every problem at its file and line), then renders every body, call script and the print
+layout for every office in every language, for a sample supporter who writes a note and one
+who does not, under a time budget per file. `campaign check`, the web app's reload of a
+hand-edited file, every console save, the CSV import and restore all call it, the last three
+with the candidate content of the file they are about to write (`replaced`). So what one of
+them refuses, all refuse, and what it accepts renders for every supporter.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from campaign import directory, limits
+from campaign.directory import Directory
+from campaign.errors import CampaignError, InvalidData, Problem, TemplateError
+from campaign.letters import drafts, pdf, render
+from campaign.letters.render import Appeal
+from campaign.letters.sandbox import TooSlow, time_limit
+from campaign.letters.senders import make_sender
+from campaign.models import LANGUAGES, Letter, Recipient, Sender
+from campaign.site import CAMPAIGN_FILE, Site, body_name
+
+T = TypeVar("T")
+
+# A sender with every field filled, in the scripts the letters must print, and one with a name
+# only: a template that takes a branch only for some supporters is tried both ways.
+SAMPLE_SENDERS = (
+    make_sender(
+        name="Sample Supporter",
+        street="1 Example Street",
+        postcode="00100",
+        city="Roma",
+        country="IT",
+        email="supporter@example.org",
+        note="A personal note: Атырау, Қазақстан.",
+    ),
+    make_sender(name="Sample Supporter"),
+)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """One consistent, validated pair: the directory and the appeal (campaign and letters)."""
+
+    directory: Directory
+    appeal: Appeal
+
+
+def load_site(site: Site, replaced: Mapping[str, bytes] | None = None) -> Loaded:
+    """Every file of `site`, validated as one; `replaced` gives new content for some files.
+
+    Raises InvalidData listing every problem, each at its file (path) and line.
+    """
+    replaced = dict(replaced or {})
+    problems: list[Problem] = []
+    recipients_data = replaced.pop(site.recipients.name, None)
+    found = _collect(problems, site, lambda: _directory(site, recipients_data))
+    appeal = _collect(problems, site, lambda: render.load(site.templates, replaced))
+    if found is None or appeal is None:
+        raise InvalidData(problems)
+    _collect(problems, site, lambda: pdf.check_layout(site.templates))
+    problems.extend(render_problems(site, found.recipients, appeal))
+    if problems:
+        raise InvalidData(problems)
+    return Loaded(found, appeal)
+
+
+def render_problems(site: Site, offices: Iterable[Recipient], appeal: Appeal) -> list[Problem]:
+    """What fails when the bodies, call scripts and print layout are filled in for every office."""
+    offices = tuple(offices)
+    problems: list[Problem] = []
+    for language in LANGUAGES:
+        _collect(problems, site, lambda lang=language: check_body(appeal, offices, lang))
+        if language in appeal.call_scripts:
+            _collect(problems, site, lambda lang=language: _try_call_script(appeal, offices, lang))
+    if not problems:
+        _collect(problems, site, lambda: _try_print_layout(site, appeal, offices))
+        problems.extend(_draft_problems(site, appeal, offices))
+    return problems
+
+
+def sample_letters(appeal: Appeal, offices: Iterable[Recipient], language: str) -> list[Letter]:
+    """Every office's letter in `language`, from the sample supporter with a note."""
+    return [render.render_letter(appeal, office, SAMPLE_SENDERS[0], language) for office in offices]
+
+
+# --- the renders ------------------------------------------------------------------------------
+
+
+def check_body(appeal: Appeal, offices: tuple[Recipient, ...], language: str) -> None:
+    """Render the body of `language` for every office and sample sender, within the budget."""
+    name = body_name(language)
+
+    def each(office: Recipient, sender: Sender) -> None:
+        letter = render.render_letter(appeal, office, sender, language)
+        if len(letter.body) > limits.BODY:
+            raise TemplateError(
+                name,
+                f"the letter to {office.id} would be {len(letter.body):,} characters long, an "
+                f"absurd length; the limit is {limits.BODY:,} (about four pages)",
+            )
+
+    _within_budget(name, appeal.bodies[language], offices, each)
+
+
+def _try_call_script(appeal: Appeal, offices: tuple[Recipient, ...], language: str) -> None:
+    """Render the call script of `language` for every office and sample sender."""
+    name = f"{CAMPAIGN_FILE}: call_script.{language}"
+
+    def each(office: Recipient, sender: Sender) -> None:
+        script = render.render_call_script(appeal, office, sender, language)
+        if len(script) > limits.BODY:
+            raise TemplateError(name, f"the call script to {office.id} is over {limits.BODY:,}")
+
+    _within_budget(name, appeal.call_scripts[language], offices, each)
+
+
+def _within_budget(
+    name: str,
+    template: Any,
+    offices: tuple[Recipient, ...],
+    each: Callable[[Recipient, Sender], None],
+) -> None:
+    """Run `each` for every office and sample sender; TemplateError past RENDER_BUDGET_S."""
+    start = time.monotonic()
+    try:
+        with time_limit(limits.RENDER_BUDGET_S):
+            for office in offices:
+                for sender in SAMPLE_SENDERS:
+                    each(office, sender)
+    except TooSlow as slow:
+        line = template.get_corresponding_lineno(slow.line) if slow.line else 0
+        seconds = time.monotonic() - start
+        raise TemplateError(
+            f"{name}:{line}" if line and ": " not in name else name,
+            f"rendering the letters takes too long (stopped after {seconds:.1f} s, the limit "
+            f"for all {len(offices)} offices is {limits.RENDER_BUDGET_S:g} s); simplify the loops",
+        ) from None
+
+
+def _try_print_layout(site: Site, appeal: Appeal, offices: tuple[Recipient, ...]) -> None:
+    """print.html filled in with every office's letter (the HTML only: no PDF is made here)."""
+    for language in LANGUAGES:
+        pdf.html(sample_letters(appeal, offices, language), templates_dir=site.templates)
+
+
+def _draft_problems(site: Site, appeal: Appeal, offices: tuple[Recipient, ...]) -> list[Problem]:
+    """Offices whose e-mail drafts cannot be built: a problem of the directory, at the office."""
+    problems = []
+    for office in offices:
+        letter = render.render_letter(appeal, office, SAMPLE_SENDERS[0], office.language)
+        try:
+            drafts.eml(letter)
+            drafts.mailto(letter)
+        except (ValueError, CampaignError) as error:
+            where = f"{site.recipients}:{office.line}"
+            problems.append(Problem(where, f"e-mail draft fails: {error}", office.id))
+    return problems
+
+
+# --- collecting problems ------------------------------------------------------------------------
+
+
+def _directory(site: Site, data: bytes | None) -> Directory:
+    """The directory from `data` (a candidate) or from its file."""
+    if data is None:
+        return directory.load(site.recipients)
+    return directory.from_bytes(site.recipients, data)
+
+
+def _collect(problems: list[Problem], site: Site, action: Callable[[], T]) -> T | None:
+    """Run `action`; on a CampaignError add its problems (with file paths) and return None."""
+    try:
+        return action()
+    except InvalidData as error:
+        problems.extend(_in_folder(problem, site) for problem in error.problems)
+    except TemplateError as error:
+        problems.append(_in_folder(error.problem, site))
+    except CampaignError as error:
+        problems.append(Problem(str(site.templates), str(error)))
+    return None
+
+
+def _in_folder(problem: Problem, site: Site) -> Problem:
+    """The problem with a file of the templates folder named by its path."""
+    if "/" in problem.where or problem.where.startswith(site.recipients.name):
+        return problem
+    return Problem(f"{site.templates / problem.where}", problem.message, problem.field)

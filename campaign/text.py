@@ -1,0 +1,58 @@
+"""Small text rules every part shares: line ends, one-line and multi-line fields, dates, ids."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from babel.dates import format_date
+
+# An office id (and any other slug): lowercase letters and digits in hyphen-separated words.
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+# Babel locales of the long date: British English writes "22 November 2026".
+DATE_LOCALES = {"en": "en_GB", "it": "it_IT", "ru": "ru_RU"}
+
+# Direction overrides can make printed text read differently from what was typed.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_WHITESPACE = re.compile(r"\s+")
+
+
+def lf(text: str) -> str:
+    """`text` with every CRLF, CR or LF as LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def crlf(text: str) -> str:
+    """`text` with every CRLF, CR or LF as CRLF."""
+    return lf(text).replace("\n", "\r\n")
+
+
+def file_text(text: str) -> str:
+    """Text from a browser as a file keeps it: LF line ends and one final newline."""
+    return lf(text).rstrip("\n") + "\n"
+
+
+def one_line(value: str) -> str:
+    """A one-line field: control characters and line breaks become single spaces."""
+    return _WHITESPACE.sub(" ", _without_controls(value, keep="")).strip()
+
+
+def multi_line(value: str) -> str:
+    """A multi-line field: line breaks kept as \\n, other control characters removed."""
+    lines = [line.rstrip() for line in _without_controls(lf(value), keep="\n").split("\n")]
+    return "\n".join(lines).strip()
+
+
+def long_date(day: dt.date, language: str) -> str:
+    """'22 November 2026', '22 novembre 2026', '22 ноября 2026 г.' (English for others)."""
+    return format_date(day, format="long", locale=DATE_LOCALES.get(language, "en_GB"))
+
+
+def _without_controls(value: str, keep: str) -> str:
+    """`value` with control characters and bidi overrides replaced by a space, but `keep`."""
+    return "".join(
+        " " if char not in keep and (unicodedata.category(char) == "Cc" or char in _BIDI) else char
+        for char in value
+    )
