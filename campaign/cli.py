@@ -19,7 +19,7 @@ from campaign.letters import export, render
 from campaign.letters.pdf import PAPERS
 from campaign.letters.senders import make_sender
 from campaign.limits import SENDER as LIMITS
-from campaign.models import LANGUAGES, Recipient
+from campaign.models import LANGUAGES, Recipient, Sender
 from campaign.rulebook import load_site
 from campaign.site import Site
 from campaign.storage import organisers
@@ -158,7 +158,7 @@ def export_letters(site: Site, office_ids: str, formats: str, paper: str, out, *
 CHANNEL_WORDS = {"email": "e-mail", "phone": "phone", "fax": "fax"}
 
 
-def _sender_or_error(fields: dict) -> object:
+def _sender_or_error(fields: dict) -> Sender:
     """The Sender, or an error naming each option that is wrong."""
     try:
         return make_sender(**fields)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from campaign import directory, limits
@@ -76,9 +77,9 @@ def render_problems(site: Site, offices: Iterable[Recipient], appeal: Appeal) ->
     offices = tuple(offices)
     problems: list[Problem] = []
     for language in LANGUAGES:
-        _collect(problems, site, lambda lang=language: check_body(appeal, offices, lang))
+        _collect(problems, site, partial(check_body, appeal, offices, language))
         if language in appeal.call_scripts:
-            _collect(problems, site, lambda lang=language: _try_call_script(appeal, offices, lang))
+            _collect(problems, site, partial(_try_call_script, appeal, offices, language))
     if not problems:
         _collect(problems, site, lambda: _try_print_layout(site, appeal, offices))
         problems.extend(_draft_problems(site, appeal, offices))

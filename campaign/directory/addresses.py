@@ -48,10 +48,14 @@ def return_line(sender: Sender, language: str) -> str:
 # user-assigned, but CLDR, phonenumbers and the EU all use it.
 _RESERVED = {"AC", "CP", "CQ", "DG", "EA", "IC", "TA"}  # ISO "exceptionally reserved"
 _NOT_COUNTRIES = _RESERVED | {"EU", "EZ", "QO", "UN", "XA", "XB", "ZZ"}  # groupings, pseudo
-COUNTRY_CODES = frozenset(
+COUNTRY_CODES: frozenset[str] = frozenset(
     code
     for code in Locale("en").territories
-    if len(code) == 2 and code.isalpha() and code.isupper() and code not in _NOT_COUNTRIES
+    if isinstance(code, str)
+    and len(code) == 2
+    and code.isalpha()
+    and code.isupper()
+    and code not in _NOT_COUNTRIES
 )
 
 
@@ -59,7 +63,9 @@ COUNTRY_CODES = frozenset(
 def countries(language: str) -> dict[str, str]:
     """ISO 3166-1 alpha-2 code -> country name in `language`, sorted by name."""
     territories = Locale.parse(language).territories
-    names = {code: territories[code] for code in COUNTRY_CODES if code in territories}
+    names: dict[str, str] = {
+        code: territories[code] for code in COUNTRY_CODES if code in territories
+    }
     return dict(sorted(names.items(), key=lambda item: item[1]))
 
 

@@ -73,7 +73,8 @@ def preview_import(data: bytes, document: Any, name: str = "import.csv") -> Impo
     if file_problems:
         return ImportPreview(name, tuple(header), (), tuple(file_problems))
     existing = offices.offices_plain(document)
-    rows, seen = [], {}
+    rows: list[ImportRow] = []
+    seen: dict[str, int] = {}
     for line, cells in _records(reader, name):
         if not any(cell.strip() for cell in cells):
             continue
@@ -93,6 +94,8 @@ def apply_import(preview: ImportPreview, document: Any) -> None:
             "and upload it again"
         )
     for row in preview.rows:
+        if row.plain is None:
+            continue
         if row.action == "add":
             offices.add_office(document, row.plain)
         elif row.action == "change":
@@ -172,8 +175,9 @@ def _row(
     old = existing.get(office_id)
     candidate = _merged(old or {}, cells)
     problems = _validate(candidate, where)
+    changes: tuple[Change, ...] = ()
     if old is None:
-        action, changes = "add", ()
+        action = "add"
     else:
         changes = tuple(field_changes(old, candidate, directory.ENTRY_KEYS, offices.ORDERS))
         action = "change" if changes else "unchanged"
@@ -186,7 +190,7 @@ def _merged(old: Mapping[str, Any], cells: Mapping[str, str]) -> dict[str, Any]:
     """The office as it would be: the existing fields, with the columns of the row over them."""
     plain = dict(normal(old))
     values = {column: uncell(value).strip() for column, value in cells.items()}
-    country = values.get("country", plain.get("country", ""))
+    country = str(values.get("country", plain.get("country")) or "")
     for key in directory.TEXT_KEYS:
         if key in values:
             plain[key] = values[key]

@@ -93,11 +93,11 @@ def offices_plain(document: Any) -> dict[str, dict[str, Any]]:
     entries = document.get("recipients") if isinstance(document, Mapping) else None
     if not isinstance(entries, list):
         return {}
-    offices = {}
+    offices: dict[str, dict[str, Any]] = {}
     for index, entry in enumerate(entries):
         plain = normal(entry) if isinstance(entry, Mapping) else {"entry": normal(entry)}
-        key = plain.get("id") if isinstance(plain.get("id"), str) else f"recipients[{index}]"
-        offices[key] = plain
+        office_id = plain.get("id")
+        offices[office_id if isinstance(office_id, str) else f"recipients[{index}]"] = plain
     return offices
 
 
@@ -114,13 +114,13 @@ def _entries(document: Any) -> list:
 
 def _ids(entries: list) -> list[str]:
     """The office ids of the entries, in file order."""
-    return [entry.get("id") for entry in entries if isinstance(entry, Mapping)]
+    return [str(entry.get("id")) for entry in entries if isinstance(entry, Mapping)]
 
 
 def _find(entries: list, office_id: str) -> tuple[int, CommentedMap]:
     """The index and entry of an office, or CampaignError listing the known ids."""
     for index, entry in enumerate(entries):
-        if isinstance(entry, Mapping) and entry.get("id") == office_id:
+        if isinstance(entry, CommentedMap) and entry.get("id") == office_id:
             return index, entry
     known = ", ".join(str(i) for i in _ids(entries))
     raise CampaignError(f"unknown office id '{office_id}'; known ids: {known}")

@@ -141,7 +141,7 @@ def _sender(letter: Letter) -> Address | None:
     return _checked(addr_spec, _one_line(letter.sender.name).strip(), "email", "")
 
 
-def _policy(addresses: list[Address]) -> email.policy.EmailPolicy:
+def _policy(addresses: list[Address]) -> email.policy.EmailPolicy[EmailMessage]:
     """SMTP (CRLF), or SMTPUTF8 when an address has a non-ASCII local part."""
     if all(address.username.isascii() for address in addresses):
         return email.policy.SMTP

@@ -99,6 +99,7 @@ def check_layout(templates_dir: Path) -> None:
     """print.html compiles in the sandbox and reaches for no private name; print.css is usable."""
     environment = _environment(Path(templates_dir))
     try:
+        assert environment.loader is not None  # letter_environment always has one
         source, _name, _uptodate = environment.loader.get_source(environment, TEMPLATE)
         for line, attribute in private_names(environment.parse(source)):
             raise TemplateError(f"{TEMPLATE}:{line}", f"'{attribute}' is not available here")

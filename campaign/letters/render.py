@@ -188,8 +188,9 @@ def letter_context(recipient: Recipient, sender: Sender, language: str) -> dict:
 
 def error_line(error: Exception, file_name: str = ".txt") -> int:
     """The template line where `error` happened: its own, else from the rewritten traceback."""
-    if getattr(error, "lineno", None):
-        return error.lineno  # syntax errors know their line
+    line = getattr(error, "lineno", None)
+    if isinstance(line, int) and line:
+        return line  # syntax errors know their line
     frames = traceback.extract_tb(error.__traceback__)
     lines = [
         frame.lineno

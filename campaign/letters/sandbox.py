@@ -85,7 +85,7 @@ class LetterSandbox(ImmutableSandboxedEnvironment):
             check_format(value.__self__)
         return wrapper
 
-    def concat(self, parts: Iterable[str]) -> str:  # type: ignore[override]
+    def concat(self, parts: Iterable[str]) -> str:
         """The output of a render, refused as soon as it grows past `max_output`."""
         collected, size = [], 0
         for part in parts:

@@ -69,7 +69,9 @@ def record(instance: str | os.PathLike[str], file_name: str, data: bytes, who: s
     target = place / (version_id + Path(file_name).suffix)
     safe_files.write_atomically(target, data, safe_files.PRIVATE_MODE)
     _prune(place)
-    return _parse(target.name, file_name)
+    kept = _parse(target.name, file_name)
+    assert kept is not None  # the name was made by this function
+    return kept
 
 
 def remember(instance: str | os.PathLike[str], path: str | os.PathLike[str]) -> tuple[bytes, str]:

@@ -68,8 +68,8 @@ def make_guards(app: Flask) -> guards.Guards:
     """The rate limiters and the PDF render bound of this process."""
     settings = app.config
     return guards.Guards(
-        limiter=guards.RateLimiter(settings["RATE_LIMIT"], settings["RATE_WINDOW_S"]),
-        sent_limiter=guards.RateLimiter(settings["SENT_RATE_LIMIT"], settings["RATE_WINDOW_S"]),
+        limiter=guards.SlidingWindow(settings["RATE_LIMIT"], settings["RATE_WINDOW_S"]),
+        sent_limiter=guards.SlidingWindow(settings["SENT_RATE_LIMIT"], settings["RATE_WINDOW_S"]),
         renders=guards.RenderSlots(
             settings["PDF_RENDERS_PER_PROCESS"],
             settings["PDF_RENDER_WAIT_S"],

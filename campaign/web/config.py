@@ -78,7 +78,9 @@ def instance_path(test_config: dict | None) -> Path:
 
 def from_environment() -> dict:
     """The config values set in the environment."""
-    values = {key: os.environ[name] for name, key in ENVIRONMENT.items() if os.environ.get(name)}
+    values: dict[str, object] = {
+        key: os.environ[name] for name, key in ENVIRONMENT.items() if os.environ.get(name)
+    }
     secure = os.environ.get("CAMPAIGN_SECURE_COOKIES")
     if secure in ("0", "1"):
         values["SESSION_COOKIE_SECURE"] = secure == "1"

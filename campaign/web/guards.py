@@ -1,4 +1,4 @@
-"""Protection under abuse: security headers, a per-client rate limit, a bound on PDF renders."""
+"""Protection under abuse: security headers, sliding-window limits, a bound on PDF renders."""
 
 from __future__ import annotations
 
@@ -48,40 +48,61 @@ class TooMany(Exception):
         self.retry_after = retry_after
 
 
-class RateLimiter:
-    """A sliding window of request times per client key, in this process's memory only.
+class SlidingWindow:
+    """Events per key (a client, an account) in a sliding window, in this process's memory.
 
-    Keys (addresses) are forgotten as soon as their window is empty.
+    `hit` counts a request and refuses it past the limit (the supporters' downloads);
+    `check` and `add` are the two halves, for limits that count failures only (sign-ins).
+    Keys are forgotten once their window is empty, so memory stays bounded.
     """
 
-    def __init__(self, limit: int, window_s: float, max_clients: int = 10_000):
-        self.limit, self.window_s, self.max_clients = limit, window_s, max_clients
-        self._hits: dict[str, deque[float]] = {}
+    def __init__(self, limit: int, window_s: float, max_keys: int = 10_000):
+        self.limit, self.window_s, self.max_keys = limit, window_s, max_keys
+        self._events: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def hit(self, key: str) -> None:
-        """Count one request for `key`, or raise TooMany when the window is full."""
-        now = time.monotonic()
+        """Count one event for `key`, or raise TooMany when its window is full."""
         with self._lock:
+            self._check(key, time.monotonic())
+            self._add(key, time.monotonic())
+
+    def check(self, key: str) -> None:
+        """Raise TooMany (with the seconds to wait) when `key` has used up its window."""
+        with self._lock:
+            self._check(key, time.monotonic())
+
+    def add(self, key: str) -> None:
+        """Count one event for `key`."""
+        with self._lock:
+            self._add(key, time.monotonic())
+
+    def _check(self, key: str, now: float) -> None:
+        events = self._recent(key, now)
+        if len(events) >= self.limit:
+            raise TooMany(max(1, math.ceil(events[0] + self.window_s - now)))
+
+    def _add(self, key: str, now: float) -> None:
+        if key not in self._events and len(self._events) >= self.max_keys:
             self._forget_idle(now)
-            hits = self._hits.setdefault(key, deque())
-            while hits and hits[0] <= now - self.window_s:
-                hits.popleft()
-            if len(hits) >= self.limit:
-                raise TooMany(max(1, math.ceil(hits[0] + self.window_s - now)))
-            hits.append(now)
+        self._events.setdefault(key, deque()).append(now)
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        """The events of `key` still inside the window (an empty key is not kept)."""
+        events = self._events.get(key, deque())
+        while events and events[0] <= now - self.window_s:
+            events.popleft()
+        if not events:
+            self._events.pop(key, None)
+        return events
 
     def _forget_idle(self, now: float) -> None:
-        """Drop clients whose last request left the window; keep memory bounded."""
-        if len(self._hits) < self.max_clients:
-            return
-        idle = [
-            key for key, hits in self._hits.items() if not hits or hits[-1] <= now - self.window_s
-        ]
+        """Drop keys whose last event left the window; if all are busy, the oldest-seen go."""
+        idle = [key for key, events in self._events.items() if events[-1] <= now - self.window_s]
         for key in idle:
-            del self._hits[key]
-        while len(self._hits) >= self.max_clients:  # all busy: drop the oldest-seen clients
-            del self._hits[next(iter(self._hits))]
+            del self._events[key]
+        while len(self._events) >= self.max_keys:
+            del self._events[next(iter(self._events))]
 
 
 class RenderSlots:
@@ -111,6 +132,6 @@ def client_key() -> str:
 class Guards:
     """This process's guards, kept in app.extensions["campaign.guards"]."""
 
-    limiter: RateLimiter  # PDF and .eml generations
-    sent_limiter: RateLimiter  # "I sent it" reports
+    limiter: SlidingWindow  # PDF and .eml generations
+    sent_limiter: SlidingWindow  # "I sent it" reports
     renders: RenderSlots

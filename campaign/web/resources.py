@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def stamp(*paths: Path) -> tuple:
     """What changes when any of these files, or a file directly in these folders, is saved."""
-    entries = []
+    entries: list[tuple] = []
     for path in paths:
         files = sorted(path.iterdir()) if path.is_dir() else [path]
         for file in files:

@@ -48,10 +48,11 @@ def dump_document(document: Any, what: str) -> bytes:
 def load_document(data: bytes | str, name: str) -> Any:
     """The round-trip document; InvalidData at the line of a non-UTF-8 byte or a syntax error."""
     if isinstance(data, bytes):
+        raw = data
         try:
-            data = data.decode("utf-8")
+            data = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            line = data[: error.start].count(b"\n") + 1
+            line = raw[: error.start].count(b"\n") + 1
             problem = Problem(f"{name}:{line}", "is not UTF-8 text; save the file as UTF-8")
             raise InvalidData([problem]) from None
     try:
@@ -326,7 +327,7 @@ def _position(node: Any, key: Any) -> tuple[int, int] | None:
     """The 0-based (line, column) of node[key] in the file, when ruamel recorded it."""
     with contextlib.suppress(AttributeError, KeyError, IndexError, TypeError):
         if isinstance(node, list):
-            return node.lc.item(key)
+            return node.lc.item(key)  # type: ignore[attr-defined]  # a ruamel CommentedSeq
         return node.lc.value(key)
     return None
 

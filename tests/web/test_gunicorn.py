@@ -150,3 +150,15 @@ def test_gunicorn_runs_the_configured_workers(gunicorn):
     text = gunicorn.log.read_text()
     assert text.count("Booting worker") >= 2
     assert "Using worker: gthread" in text
+
+
+def test_gunicorn_serves_each_language_and_logs_no_query_and_no_client(gunicorn):
+    status, _, page = get(gunicorn.url + "/?lang=it")
+    assert status == 200
+    assert "Riportare in Europa Alma Shalabayeva" in page
+    deadline = time.monotonic() + 5  # the access log line is written after the response
+    while '"GET / HTTP/1.1" 200' not in gunicorn.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    text = gunicorn.log.read_text()
+    assert '"GET / HTTP/1.1" 200' in text  # the access log, without the query string
+    assert "lang=it" not in text and "127.0.0.1 -" not in text

@@ -9,11 +9,8 @@ the account's current one (`organisers.session_epoch`): signing out replaces it
 from __future__ import annotations
 
 import hmac
-import math
 import secrets
-import threading
 import time
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,59 +19,23 @@ from flask import current_app, g, session
 
 from campaign.storage import organisers
 from campaign.web.current import site
-from campaign.web.guards import TooMany
-
-
-class FailureLimiter:
-    """Failures per key in a sliding window: `check` before trying, `failed` after a failure.
-
-    Unlike the supporters' RateLimiter, a success costs nothing, and a client over the limit
-    is refused before its password is even checked. In this process's memory only.
-    """
-
-    def __init__(self, limit: int, window_s: float, max_keys: int = 10_000):
-        self.limit, self.window_s, self.max_keys = limit, window_s, max_keys
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, key: str) -> None:
-        """Raise TooMany (with the seconds to wait) when `key` has used up its failures."""
-        now = time.monotonic()
-        with self._lock:
-            failures = self._recent(key, now)
-            if len(failures) >= self.limit:
-                raise TooMany(max(1, math.ceil(failures[0] + self.window_s - now)))
-
-    def failed(self, key: str) -> None:
-        """Count one failure for `key`."""
-        now = time.monotonic()
-        with self._lock:
-            if key not in self._failures and len(self._failures) >= self.max_keys:
-                self._failures.pop(next(iter(self._failures)))  # the longest-known key goes
-            self._recent(key, now).append(now)
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        """The failures of `key` still inside the window."""
-        failures = self._failures.setdefault(key, deque())
-        while failures and failures[0] <= now - self.window_s:
-            failures.popleft()
-        return failures
+from campaign.web.guards import SlidingWindow
 
 
 @dataclass(frozen=True)
 class Limiters:
     """The sign-in limiters of this process, in app.extensions["campaign.admin"]."""
 
-    per_account: FailureLimiter
-    per_client: FailureLimiter
+    per_account: SlidingWindow  # failed sign-ins per account
+    per_client: SlidingWindow  # failed sign-ins per client
 
 
 def make_limiters(settings: Mapping) -> Limiters:
     """Limiters with the app's settings."""
     window = settings["ADMIN_SIGNIN_WINDOW_S"]
     return Limiters(
-        FailureLimiter(settings["ADMIN_SIGNIN_ACCOUNT_LIMIT"], window),
-        FailureLimiter(settings["ADMIN_SIGNIN_CLIENT_LIMIT"], window),
+        SlidingWindow(settings["ADMIN_SIGNIN_ACCOUNT_LIMIT"], window),
+        SlidingWindow(settings["ADMIN_SIGNIN_CLIENT_LIMIT"], window),
     )
 
 

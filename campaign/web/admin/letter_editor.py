@@ -129,7 +129,10 @@ def asks(language: str):
     check_language(language)
     current = open_directory()
     texts = {office.id: office.ask.get(language, "") for office in current.recipients}
-    version, errors, others, conflict, notes = current.version, {}, [], None, {}
+    version, conflict = current.version, None
+    errors: dict[str, list[str]] = {}
+    others: list[str] = []
+    notes: dict[str, str] = {}
     if request.method == "POST":
         version = request.form.get("version", "")
         texts = {key: normalised(request.form.get(f"ask-{key}", "")) for key in texts}
@@ -147,7 +150,7 @@ def asks(language: str):
             else:
                 flash(_("The %(language)s asks were saved.", language=language), "success")
                 return redirect(url_for("admin.asks", language=language), code=303)
-    refused = errors or others
+    failed = bool(errors or others)
     return render_template(
         "admin/asks.html",
         active_page="admin.letters",
@@ -160,7 +163,7 @@ def asks(language: str):
         conflict=conflict,
         notes=notes,
         limit=ASK_LIMIT,
-    ), 409 if conflict else (400 if refused else 200)
+    ), 409 if conflict else (400 if failed else 200)
 
 
 # --- helpers ------------------------------------------------------------------------------

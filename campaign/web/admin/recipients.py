@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -24,7 +26,7 @@ SEARCH_LIMIT = 100
 def recipients():
     """All offices, searchable and filtered by tag, country and missing e-mail (GET only)."""
     current = open_directory()
-    wanted = {
+    wanted: dict[str, Any] = {
         "q": request.args.get("q", "")[:SEARCH_LIMIT].strip(),
         "tag": request.args.get("tag", "")[:SEARCH_LIMIT],
         "country": request.args.get("country", "")[:2],

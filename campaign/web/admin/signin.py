@@ -32,8 +32,8 @@ def sign_in():
         return too_many(name, refused.retry_after)
     fits = len(name) <= NAME_LIMIT and len(password) <= PASSWORD_LIMIT
     if not (fits and organisers.verify(auth.instance(), name, password)):
-        limiters.per_account.failed(keys[0])
-        limiters.per_client.failed(keys[1])
+        limiters.per_account.add(keys[0])
+        limiters.per_client.add(keys[1])
         return sign_in_page(name, _("The name or the password is not right."), 400)
     auth.start_session(auth.stored_name(name))
     return redirect(safe_next(request.args.get("next")), code=303)

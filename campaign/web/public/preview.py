@@ -64,7 +64,7 @@ def read_request(form: WriteForm, loaded: Loaded) -> Request:
         problems.append(Problem("offices", "choose at least one office from the list"))
     if form.language.data not in (AUTO, *LANGUAGES):
         problems.append(Problem("language", "choose auto or one of the letter languages"))
-    if problems:
+    if problems or sender is None:
         raise InvalidData(problems)
     return Request(
         sender, [known[office_id] for office_id in dict.fromkeys(chosen)], form.language.data
