@@ -40,10 +40,6 @@ class Site:
         """campaign.yaml."""
         return self.templates / CAMPAIGN_FILE
 
-    def body_path(self, language: str) -> Path:
-        """The letter body in `language`."""
-        return self.templates / body_name(language)
-
     def editable_files(self) -> tuple[str, ...]:
         """The names of the files the console edits and keeps versions of."""
         return (

@@ -123,11 +123,6 @@ def _grouped(db_path: str | os.PathLike[str], column: str) -> dict[str, int]:
         return dict(connection.execute(query).fetchall())
 
 
-def by_office(db_path: str | os.PathLike[str]) -> dict[str, int]:
-    """Letters counted per office id."""
-    return _grouped(db_path, "office")
-
-
 def by_channel(db_path: str | os.PathLike[str]) -> dict[str, int]:
     """Letters counted per channel."""
     return _grouped(db_path, "channel")

@@ -2,9 +2,9 @@
 
 A save takes an exclusive lock beside the file, checks that the file is still the version the
 editor started from (else ConflictError), writes a temporary file in the same folder, fsyncs
-it, `os.replace`s it over the file and keeps the previous content as `<name>.bak`. Validation
-happens before anything is written, so an invalid edit or a failed write leaves the file as it
-was. Small private files (organisers.json) use `update`: lock, read, change, write atomically.
+it, `os.replace`s it over the file and keeps the previous content as `<name>.bak`; a failed
+write leaves the file as it was (the edit pipeline validates before it writes). Small private
+files (organisers.json) use `update`: lock, read, change, write atomically.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ LOCK_TIMEOUT = 10.0  # seconds a save waits for another save to finish
 DEFAULT_MODE = 0o644  # a new file that other people may read (the campaign's files)
 PRIVATE_MODE = 0o600  # a new file only the app may read (accounts, audit log)
 
-Validate = Callable[[bytes], object]
 OnSaved = Callable[[bytes | None, bytes], None]
 
 
@@ -59,23 +58,18 @@ def safe_write(
     path: str | os.PathLike[str],
     data: bytes,
     expected_version: str,
-    validate: Validate | None = None,
     *,
     on_saved: OnSaved | None = None,
     mode: int = DEFAULT_MODE,
-    backup: bool = True,
-    lock_timeout: float | None = None,
 ) -> None:
     """Write `data` over `path` unless the file changed since `expected_version` ("" = new file).
 
-    `validate(data)` raises (InvalidData, TemplateError) before anything is written.
-    `on_saved(old, new)` runs under the lock after the write: the version history uses it.
-    `mode` applies to a new file; an existing file keeps its own.
+    The previous content is kept as `<name>.bak`. `on_saved(old, new)` runs under the lock
+    after the write: the version history uses it. `mode` applies to a new file; an existing
+    file keeps its own.
     """
     path = Path(path)
-    if validate is not None:
-        validate(data)
-    with locked(path, lock_timeout):
+    with locked(path):
         old = read_if_exists(path)
         if version(old) != expected_version:
             raise ConflictError(
@@ -86,7 +80,7 @@ def safe_write(
         if old is not None:
             mode = stat.S_IMODE(path.stat().st_mode)
         try:
-            if old is not None and backup:
+            if old is not None:
                 write_atomically(backup_path(path), old, mode)
             write_atomically(path, data, mode)
         except OSError as error:
@@ -102,11 +96,10 @@ def update(
     change: Callable[[bytes | None], bytes],
     *,
     mode: int = PRIVATE_MODE,
-    lock_timeout: float | None = None,
 ) -> bytes:
     """Read, change and atomically rewrite a small file under its lock; return the new bytes."""
     path = Path(path)
-    with locked(path, lock_timeout):
+    with locked(path):
         old = read_if_exists(path)
         data = change(old)
         if old is not None:
@@ -121,7 +114,7 @@ def update(
 
 
 @contextlib.contextmanager
-def locked(path: str | os.PathLike[str], timeout: float | None = None) -> Iterator[None]:
+def locked(path: str | os.PathLike[str]) -> Iterator[None]:
     """Hold an exclusive flock on `<name>.lock`; a crashed holder leaves no stale lock."""
     path = Path(path)
     lock_path = path.with_name(path.name + ".lock")
@@ -130,7 +123,7 @@ def locked(path: str | os.PathLike[str], timeout: float | None = None) -> Iterat
     except OSError as error:
         raise CampaignError(f"{lock_path}: cannot create the lock ({error.strerror})") from None
     try:
-        deadline = time.monotonic() + (LOCK_TIMEOUT if timeout is None else timeout)
+        deadline = time.monotonic() + LOCK_TIMEOUT
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -148,23 +148,6 @@ def diff(old: str, new: str, old_name: str = "before", new_name: str = "after") 
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def changed_lines(file_name: str, old: str, new: str) -> list[str]:
-    """Which lines differ between two texts, one sentence per changed block."""
-    matcher = difflib.SequenceMatcher(a=old.splitlines(), b=new.splitlines(), autojunk=False)
-    changes = []
-    for tag, first, last, new_first, new_last in matcher.get_opcodes():
-        if tag == "equal":
-            continue
-        if tag == "insert":
-            where = f"lines {new_first + 1}-{new_last} were added"
-        elif last - first == 1:
-            where = f"line {first + 1} was {'deleted' if tag == 'delete' else 'changed'}"
-        else:
-            where = f"lines {first + 1}-{last} were {'deleted' if tag == 'delete' else 'changed'}"
-        changes.append(f"{file_name}: {where} by someone else since you opened it")
-    return changes
-
-
 def _parse(name: str, file_name: str) -> Version | None:
     """The Version a stored file name stands for, or None for anything else in the folder."""
     suffix = Path(file_name).suffix

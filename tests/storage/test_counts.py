@@ -74,7 +74,8 @@ def empty(tmp_path):
 
 def test_empty_database_counts_zero(empty):
     assert counts.total(empty) == 0
-    assert counts.by_office(empty) == counts.by_channel(empty) == counts.by_day(empty) == {}
+    assert counts.by_office_and_channel(empty) == counts.by_channel(empty) == {}
+    assert counts.by_day(empty) == {}
 
 
 def test_record_increments_and_groups(empty):
@@ -83,7 +84,11 @@ def test_record_increments_and_groups(empty):
     counts.record(empty, "it-interior", "phone", day="2026-11-21")
     counts.record(empty, "kz-president", "email", day="2026-11-21")
     assert counts.total(empty) == 4
-    assert counts.by_office(empty) == {"it-interior": 3, "kz-president": 1}
+    per_office = counts.by_office_and_channel(empty)
+    assert {office: sum(cells.values()) for office, cells in per_office.items()} == {
+        "it-interior": 3,
+        "kz-president": 1,
+    }
     assert counts.by_channel(empty) == {"email": 1, "phone": 1, "post": 2}
     assert counts.by_day(empty) == {"2026-11-20": 2, "2026-11-21": 2}
 

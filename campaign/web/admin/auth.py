@@ -13,7 +13,6 @@ import secrets
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import current_app, g, session
 
@@ -49,14 +48,9 @@ def account_key(name: str) -> str:
     return name.casefold()[:64]
 
 
-def instance() -> Path:
-    """The instance folder, where the accounts are kept."""
-    return site().instance
-
-
 def stored_name(name: str) -> str:
     """The account name as it was created (sign-in accepts any case)."""
-    known = {stored.casefold(): stored for stored in organisers.names(instance())}
+    known = {stored.casefold(): stored for stored in organisers.names(site().instance)}
     return known.get(name.casefold(), name)
 
 
@@ -65,7 +59,7 @@ def start_session(name: str) -> None:
     session.clear()
     g.pop("csrf_token", None)  # Flask-WTF caches the token of the request here
     session["organiser"] = name
-    session["epoch"] = organisers.session_epoch(instance(), name)
+    session["epoch"] = organisers.session_epoch(site().instance, name)
     session["sid"] = secrets.token_urlsafe(18)
     session["since"] = int(time.time())
 
@@ -75,7 +69,7 @@ def current_organiser() -> str | None:
     name = session.get("organiser")
     if not isinstance(name, str) or not name:
         return None
-    epoch = organisers.session_epoch(instance(), name)
+    epoch = organisers.session_epoch(site().instance, name)
     kept = session.get("epoch")
     since = session.get("since")
     max_age = current_app.config["ADMIN_SESSION_MAX_AGE_S"]
@@ -93,5 +87,5 @@ def current_organiser() -> str | None:
 
 def end_session(name: str) -> None:
     """Sign out: every session of the account ends, this one's cookie is emptied."""
-    organisers.sign_out_everywhere(instance(), name, by=name)
+    organisers.sign_out_everywhere(site().instance, name, by=name)
     session.clear()

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from campaign.storage import organisers
 from campaign.web.admin import auth, bp
 from campaign.web.admin.common import console_path, who
+from campaign.web.current import site
 from campaign.web.guards import TooMany, client_key
 
 NAME_LIMIT = 64
@@ -31,7 +32,7 @@ def sign_in():
     except TooMany as refused:
         return too_many(name, refused.retry_after)
     fits = len(name) <= NAME_LIMIT and len(password) <= PASSWORD_LIMIT
-    if not (fits and organisers.verify(auth.instance(), name, password)):
+    if not (fits and organisers.verify(site().instance, name, password)):
         limiters.per_account.add(keys[0])
         limiters.per_client.add(keys[1])
         return sign_in_page(name, _("The name or the password is not right."), 400)
