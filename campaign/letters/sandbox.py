@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import re
 import sys
 import time
@@ -27,6 +28,8 @@ from typing import Any
 
 import jinja2
 from jinja2 import FileSystemLoader, StrictUndefined, nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.nodes import EvalContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import Namespace
 
@@ -35,7 +38,11 @@ MAX_NUMBER = 10_000  # the largest number a template may pass to a function or a
 MAX_POWER_BITS = 256  # the largest result of ** in bits
 PRINT_OUTPUT = 5_000_000  # characters of print.html's output: every letter of a request
 TEMPLATE_FILE = "<template>"  # the file name Jinja gives the code of a compiled template
-_WIDE_FORMAT = re.compile(r"%[-+ #0]*(\d{5,}|\*)|%[-+ #0]*\d*\.\d{5,}|\{[^{}]*:[^{}]*\d{5,}")
+_WIDE_FORMAT = re.compile(
+    r"%(\([^)]*\))?[-+ #0]*(\d{5,}|\*)|%(\([^)]*\))?[-+ #0]*\d*\.(\d{5,}|\*)"
+    r"|\{[^{}]*:[^{}]*\d{5,}"
+)
+_NESTED_FORMAT = re.compile(r"\{[^{}]*:[^{}]*\{")  # "{:{width}}": the width is an argument
 
 
 class TooSlow(BaseException):  # not an Exception: nothing between here and the check catches it
@@ -46,10 +53,53 @@ class TooSlow(BaseException):  # not an Exception: nothing between here and the 
         self.line = line
 
 
+class BoundedBuffer(list):
+    """The list a `{% set %}` block, a macro or a call block collects its output in, bounded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.size = 0
+
+    def append(self, item: Any) -> None:
+        """Add one part, refused once the parts together pass MAX_TEXT."""
+        self.size += _length(item)
+        if self.size > MAX_TEXT:
+            raise SecurityError(f"a block builds more than {MAX_TEXT:,} characters")
+        super().append(item)
+
+    def extend(self, items: Iterable[Any]) -> None:
+        """Add parts one by one, each counted."""
+        for item in items:
+            self.append(item)
+
+
+class BoundedCodeGenerator(CodeGenerator):
+    """Jinja's compiler, but `a ~ b` and captured blocks measure their parts before joining."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        if frame.eval_ctx.volatile:
+            join = "(markup_join if context.eval_ctx.volatile else str_join)"
+        elif frame.eval_ctx.autoescape:
+            join = "markup_join"
+        else:
+            join = "str_join"
+        self.write(f"environment.join_bounded({join}, (")
+        for argument in node.nodes:
+            self.visit(argument, frame)
+            self.write(", ")
+        self.write("))")
+
+    def buffer(self, frame: Frame) -> None:
+        frame.buffer = self.temporary_identifier()
+        self.writeline(f"{frame.buffer} = environment.bounded_buffer()")
+
+
 class LetterSandbox(ImmutableSandboxedEnvironment):
     """The immutable sandbox with a size limit on every value a template builds."""
 
     intercepted_binops = frozenset({"*", "**", "+", "%"})
+    code_generator_class = BoundedCodeGenerator
+    bounded_buffer = BoundedBuffer
 
     def __init__(self, templates_dir: Path | str, *, autoescape: bool, max_output: int):
         super().__init__(
@@ -74,9 +124,19 @@ class LetterSandbox(ImmutableSandboxedEnvironment):
         return bounded(super().call_binop(context, operator, left, right))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:
-        """A call from template code, with bounded arguments and result."""
+        """A call from template code, with bounded arguments, refused before a huge result."""
         check_arguments(args, kwargs)
+        if getattr(__obj, "__name__", "") == "join":  # measure what a generator would give first
+            args = tuple(_listed(arg) for arg in args)
+        check_method_result(__obj, args, kwargs)
         return bounded(super().call(__context, __obj, *args, **kwargs))
+
+    @staticmethod
+    def join_bounded(join: Callable[[Any], str], parts: tuple[Any, ...]) -> str:
+        """`a ~ b ~ c`, refused before joining when the parts are over MAX_TEXT together."""
+        if sum(_length(part) for part in parts) > MAX_TEXT:
+            raise SecurityError(f"joining these would build over {MAX_TEXT:,} characters")
+        return join(parts)
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         """str.format and str.format_map for template code, without huge widths."""
@@ -134,9 +194,37 @@ def check_arguments(args: Iterable[Any], kwargs: dict[str, Any]) -> None:
 
 
 def check_format(text: str) -> None:
-    """Refuse a format string with a huge field width or precision."""
+    """Refuse a format string with a huge field width or precision, or one given elsewhere."""
     if _WIDE_FORMAT.search(text):
         raise SecurityError("a format with a field width of 10,000 or more is not allowed")
+    if _NESTED_FORMAT.search(text):
+        raise SecurityError("a format whose width comes from an argument is not allowed")
+
+
+def check_method_result(function: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """Refuse str.replace, str.join and str.expandtabs calls whose result would be too long."""
+    owner = getattr(function, "__self__", None)
+    if isinstance(owner, str):
+        _check_growth(getattr(function, "__name__", ""), owner, args, kwargs)
+
+
+def _check_growth(name: str, text: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    """The size check of one string method that can build far more than it is given."""
+    size = 0
+    if name == "replace" and len(args) >= 2 and isinstance(args[0], str):
+        old, new = str(args[0]), str(args[1])
+        count = text.count(old) + 1 if old else len(text) + 1
+        if len(args) > 2 and isinstance(args[2], int) and args[2] >= 0:
+            count = min(count, args[2])
+        size = len(text) + count * max(0, len(new) - len(old))
+    elif name == "join" and args:
+        items = args[0] if isinstance(args[0], list | tuple | str) else ()
+        size = sum(_length(item) for item in items) + len(text) * max(0, len(items) - 1)
+    elif name == "expandtabs":
+        width = args[0] if args and isinstance(args[0], int) else kwargs.get("tabsize", 8)
+        size = len(text) + text.count("\t") * max(0, int(width))
+    if size > MAX_TEXT:
+        raise SecurityError(f"this would build over {MAX_TEXT:,} characters")
 
 
 @contextlib.contextmanager
@@ -190,11 +278,45 @@ def _bounded_filter(function: Callable) -> Callable:
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         check_arguments(args, kwargs)
-        if function is jinja2.filters.do_format and args and isinstance(args[0], str):
-            check_format(args[0])
+        if function is jinja2.filters.do_join:  # measure what a generator would give first
+            args = tuple(_listed(arg) for arg in args)
+        _check_filter(function, [arg for arg in args if not isinstance(arg, EvalContext)])
         return bounded(function(*args, **kwargs))
 
     return wrapper
+
+
+def _check_filter(function: Callable, args: list[Any]) -> None:
+    """Refuse a filter call that would build far more than it is given, before it runs."""
+    filters = jinja2.filters
+    text = str(args[0]) if args and isinstance(args[0], str) else ""
+    if function is filters.do_format and text:
+        check_format(text)
+    elif function is filters.do_replace and len(args) >= 3:
+        _check_growth("replace", text, tuple(args[1:]), {})
+    elif function is filters.do_join and args:
+        items = list(args[0]) if isinstance(args[0], list | tuple) else []
+        separator = str(args[1]) if len(args) > 1 else ""
+        _check_growth("join", separator, (items,), {})
+    elif (
+        function is filters.do_indent
+        and len(args) >= 2
+        and isinstance(args[1], int)
+        and len(text) + (text.count("\n") + 1) * args[1] > MAX_TEXT
+    ):
+        raise SecurityError(f"indenting this would build over {MAX_TEXT:,} characters")
+
+
+def _listed(value: Any) -> Any:
+    """An iterable that is no text or sequence as a bounded list; anything else as it is."""
+    if isinstance(value, str | list | tuple | dict | EvalContext) or not hasattr(value, "__iter__"):
+        return value
+    return bounded(list(itertools.islice(value, MAX_TEXT + 1)))
+
+
+def _length(value: Any) -> int:
+    """The characters a value takes once it is text."""
+    return len(value) if isinstance(value, str) else len(str(value))
 
 
 def _check_repeat(sequence: Any, times: Any) -> None:
