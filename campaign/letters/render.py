@@ -20,7 +20,7 @@ from campaign import limits
 from campaign.directory.addresses import country_name, sender_lines
 from campaign.errors import CampaignError, TemplateError
 from campaign.letters.campaign_file import parse_campaign
-from campaign.letters.sandbox import letter_environment, private_names
+from campaign.letters.sandbox import TooSlow, letter_environment, private_names, time_limit
 from campaign.models import LANGUAGES, Campaign, Letter, Recipient, Sender, localized
 from campaign.site import CAMPAIGN_FILE, body_name
 from campaign.text import long_date
@@ -153,10 +153,21 @@ def render_body(
     sender: Sender,
     language: str,
 ) -> str:
-    """The letter body as text; any template failure becomes a TemplateError with its line."""
+    """The letter body as text; any template failure becomes a TemplateError with its line.
+
+    Every render, for every supporter, runs under a time budget (limits.RENDER_S): a branch
+    that the checks' sample supporters never take cannot hold a worker either.
+    """
     context = letter_context(recipient, sender, language)
     try:
-        return template.render(context).strip() + "\n"
+        with time_limit(limits.RENDER_S):
+            return template.render(context).strip() + "\n"
+    except TooSlow as slow:
+        line = template.get_corresponding_lineno(slow.line) if slow.line else 0
+        raise TemplateError(
+            _at(name, line),
+            f"this letter takes longer than {limits.RENDER_S:g} s to write; simplify the loops",
+        ) from None
     except Exception as error:  # undefined names, the sandbox, 1/0, overflow, recursion, ...
         raise TemplateError(_at(name, error_line(error)), _explain(error)) from None
 
