@@ -58,3 +58,15 @@ class ConflictError(CampaignError):
 
 class RenderError(CampaignError):
     """The PDF could not be produced (a layout problem, not bad user input)."""
+
+
+class Busy(CampaignError):
+    """Every worker is busy: try again in `retry_after` seconds (the web answers 503)."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(f"the server is busy; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class RenderTimeout(RenderError):
+    """A PDF took longer than its deadline and was stopped."""

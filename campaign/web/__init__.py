@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from campaign import limits
+from campaign.letters.render_pool import RenderPool
 from campaign.site import Site
 from campaign.web import config, error_pages, guards, i18n
 from campaign.web.public import campaign_page, forms
@@ -70,10 +71,11 @@ def make_guards(app: Flask) -> guards.Guards:
     return guards.Guards(
         limiter=guards.SlidingWindow(settings["RATE_LIMIT"], settings["RATE_WINDOW_S"]),
         sent_limiter=guards.SlidingWindow(settings["SENT_RATE_LIMIT"], settings["RATE_WINDOW_S"]),
-        renders=guards.RenderSlots(
+        renders=RenderPool(
             settings["PDF_RENDERS_PER_PROCESS"],
-            settings["PDF_RENDER_WAIT_S"],
-            settings["RETRY_AFTER_S"],
+            wait_s=settings["PDF_RENDER_WAIT_S"],
+            deadline_s=settings["PDF_DEADLINE_S"],
+            retry_after=settings["RETRY_AFTER_S"],
         ),
     )
 

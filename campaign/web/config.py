@@ -24,11 +24,14 @@ DEFAULTS = {
     # Werkzeug's multipart decoder compares this with its buffer plus a 64 KiB read, so a value
     # near 64 KiB refuses ordinary forms at random; fields have their own limits in the app.
     "MAX_FORM_MEMORY_SIZE": 256 * 1024,
-    # WeasyPrint (Pango, fontconfig) is not thread-safe: two renders in threads of one process
-    # crashed a gunicorn worker (SIGSEGV) under load. One render per process; parallelism is
-    # processes (gunicorn workers). A request waits at most this long for the slot, then 503:
-    # the wait holds one thread, so the queue is bounded by the threads of the worker.
+    # PDFs are made in warm worker processes (letters.render_pool), this many per web process:
+    # WeasyPrint is not thread-safe and holds the GIL, so in a web thread it would slow every
+    # other page. A request waits at most PDF_RENDER_WAIT_S for a worker, then 503: the wait
+    # holds one thread, so the queue is bounded by the threads of the web process.
     "PDF_RENDERS_PER_PROCESS": 1,
+    # A render still running after this is stopped (the worker is killed and replaced): the
+    # most a PDF request can take. The largest request the form allows takes about 4 s.
+    "PDF_DEADLINE_S": 15.0,
     # 5 s: longer than a render under load (1.0-1.5 s measured, benchmarks/RESULTS.md), so two
     # supporters landing on one worker wait their turn instead of getting 503.
     "PDF_RENDER_WAIT_S": 5.0,

@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from campaign.errors import CampaignError
-from campaign.web.guards import Busy, TooMany
+from campaign.errors import Busy, CampaignError, RenderTimeout
+from campaign.web.guards import TooMany
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,10 @@ def messages() -> dict[int, tuple[str, str]]:
     }
 
 
-def error_page(status: int, retry_after: int | None = None):
+def error_page(status: int, retry_after: int | None = None, *, title: str = "", text: str = ""):
     """The error page for `status`, with Retry-After when the client should come back."""
-    title, text = messages()[status]
+    default_title, default_text = messages()[status]
+    title, text = title or default_title, text or default_text
     response = render_template("error.html", status=status, title=title, text=text), status
     if retry_after:
         return (*response, {"Retry-After": str(retry_after)})
@@ -76,6 +77,15 @@ def register(app: Flask) -> None:
     @app.errorhandler(Busy)
     def busy(error):
         return error_page(503, error.retry_after)
+
+    @app.errorhandler(RenderTimeout)
+    def too_slow(error):
+        title = _("Your letters took too long to print")
+        text = _(
+            "They were stopped so that the site keeps answering. Shorten the letters, or "
+            "download them one at a time."
+        )
+        return error_page(503, app.config["RETRY_AFTER_S"], title=title, text=text)
 
     @app.errorhandler(CampaignError)
     def campaign_error(error):

@@ -1,16 +1,16 @@
-"""Protection under abuse: security headers, sliding-window limits, a bound on PDF renders."""
+"""Protection under abuse: security headers, sliding-window limits, the PDF workers."""
 
 from __future__ import annotations
 
-import contextlib
 import math
 import threading
 import time
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from flask import Response, request
+
+from campaign.letters.render_pool import RenderPool
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -30,14 +30,6 @@ def add_security_headers(response: Response) -> Response:
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
     return response
-
-
-class Busy(Exception):
-    """The server is at its bound: answer 503 with Retry-After."""
-
-    def __init__(self, retry_after: int):
-        super().__init__(retry_after)
-        self.retry_after = retry_after
 
 
 class TooMany(Exception):
@@ -105,24 +97,6 @@ class SlidingWindow:
             del self._events[next(iter(self._events))]
 
 
-class RenderSlots:
-    """At most `size` PDF renders at once in this process; beyond that, Busy at once."""
-
-    def __init__(self, size: int, wait_s: float, retry_after: int):
-        self.semaphore = threading.BoundedSemaphore(size)
-        self.wait_s, self.retry_after = wait_s, retry_after
-
-    @contextlib.contextmanager
-    def slot(self) -> Iterator[None]:
-        """Hold one render slot for the block, or raise Busy if none frees up in wait_s."""
-        if not self.semaphore.acquire(timeout=self.wait_s):
-            raise Busy(self.retry_after)
-        try:
-            yield
-        finally:
-            self.semaphore.release()
-
-
 def client_key() -> str:
     """The client's address as the app sees it (ProxyFix applies TRUSTED_PROXIES)."""
     return request.remote_addr or "unknown"
@@ -134,4 +108,4 @@ class Guards:
 
     limiter: SlidingWindow  # PDF and .eml generations
     sent_limiter: SlidingWindow  # "I sent it" reports
-    renders: RenderSlots
+    renders: RenderPool  # the PDF workers

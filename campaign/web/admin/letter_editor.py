@@ -9,7 +9,6 @@ from campaign import directory, editing, limits
 from campaign.directory.addresses import recipient_lines
 from campaign.editing import campaign_fields, offices
 from campaign.errors import CampaignError, ConflictError, InvalidData
-from campaign.letters import pdf
 from campaign.models import LANGUAGES, Recipient, localized
 from campaign.site import CAMPAIGN_FILE, body_name
 from campaign.storage import versions
@@ -85,8 +84,8 @@ def letter_pdf(language: str):
         version = request.form.get("version", "")
         return letter_page(language, offices, office, source, version, error=messages_of(refused))
     title = localized(loaded().appeal.campaign.title, language)
-    with current_app.extensions["campaign.guards"].renders.slot():
-        content = pdf.render([made], templates_dir=site().templates, title=title)
+    pool = current_app.extensions["campaign.guards"].renders
+    content = pool.pdf([made], templates_dir=site().templates, title=title)
     return download(content, f"preview-{language}-{office.id}.pdf", "application/pdf", inline=True)
 
 

@@ -208,6 +208,7 @@ def letters_pdf(office_id: str | None):
         paper = "a4"
     guards.limiter.hit(client_key())
     title = localized(current.appeal.campaign.title, chosen[0].language)
-    with guards.renders.slot():
-        content = pdf.render(chosen, paper=paper, templates_dir=current.appeal.folder, title=title)
+    content = guards.renders.pdf(
+        chosen, paper=paper, templates_dir=current.appeal.folder, title=title
+    )
     return download(content, f"{office_id or 'letters'}.pdf", "application/pdf")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
+from campaign.web import create_app
 from campaign.web.guards import SECURITY_HEADERS
 from tests.web.pages import page, write_data
 
@@ -87,17 +90,44 @@ def config(config):
     return {**config, "PDF_RENDERS_PER_PROCESS": 1, "PDF_RENDER_WAIT_S": 0.01, "RATE_LIMIT": 3}
 
 
+@contextlib.contextmanager
+def every_worker_busy(app):
+    """As if other requests held every PDF worker of the app."""
+    pool = app.extensions["campaign.guards"].renders
+    pool._start()
+    taken = [pool._idle.get_nowait() for _ in range(pool.size)]
+    try:
+        yield
+    finally:
+        for worker in taken:
+            pool._idle.put(worker)
+
+
 def test_render_bound_full_is_503_with_retry_after(app, client):
     data = write_data(client)
-    slots = app.extensions["campaign.guards"].renders.semaphore
-    assert slots.acquire(blocking=False)  # another request is rendering
-    try:
+    with every_worker_busy(app):
         response = client.post("/letters.pdf", data=data)
-    finally:
-        slots.release()
     assert_friendly(response, 503, "try again in a few seconds")
     assert int(response.headers["Retry-After"]) > 0
     assert client.post("/letters/kz-president.pdf", data=data).status_code == 200  # freed
+
+
+def test_a_render_past_its_deadline_is_stopped_and_the_next_one_works(config):
+    app = create_app({**config, "PDF_DEADLINE_S": 0.01, "RATE_LIMIT": 100})
+    client = app.test_client()
+    data = write_data(client)
+    pool = app.extensions["campaign.guards"].renders
+    pool._start()
+    first = pool._idle.queue[0].process
+    response = client.post("/letters.pdf", data=data)
+    assert_friendly(response, 503, "took too long to print")
+    assert int(response.headers["Retry-After"]) > 0
+    first.join(timeout=5)
+    assert not first.is_alive()  # killed, even inside WeasyPrint
+    pool.deadline_s = 60
+    again = client.post("/letters/kz-president.pdf", data=data)
+    assert again.status_code == 200 and again.data.startswith(b"%PDF")
+    assert pool._idle.queue[0].process is not first  # a fresh worker took its place
 
 
 def test_rate_limit_is_429_with_retry_after(client):
@@ -138,12 +168,8 @@ def test_security_headers_on_pages_errors_and_static_files(client):
 
 def test_security_headers_on_429_and_503(app, client):
     data = write_data(client)
-    slots = app.extensions["campaign.guards"].renders.semaphore
-    slots.acquire()
-    try:
+    with every_worker_busy(app):
         assert_secure(client.post("/letters.pdf", data=data))
-    finally:
-        slots.release()
     for _ in range(4):
         response = client.post("/letters/kz-president.eml", data=data)
     assert response.status_code == 429

@@ -1,0 +1,156 @@
+"""PDFs made in warm worker processes, each render stopped on a deadline, even inside C code.
+
+WeasyPrint is not thread-safe and holds the GIL for most of a render, so a render in a web
+thread slows every other page of that process, and a runaway layout (Pango, HarfBuzz) cannot
+be interrupted from Python. Here each render runs in a worker process that has WeasyPrint and
+its fonts loaded already; the caller waits for a free worker at most `wait_s` (then Busy, the
+web answers 503 with Retry-After) and for the PDF at most `deadline_s` (then the worker is
+killed, a fresh one takes its place, and the caller gets RenderTimeout). Workers are started
+from a forkserver, so they never inherit the threads of a web server.
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import queue
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from campaign.errors import Busy, CampaignError, RenderError, RenderTimeout, TemplateError
+from campaign.models import Letter
+
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["campaign.letters.pdf"])
+
+
+@dataclass(frozen=True)
+class Job:
+    """What one worker renders: the letters and how to print them."""
+
+    letters: tuple[Letter, ...]
+    paper: str
+    templates_dir: Path
+    title: str | None
+
+
+class _Worker:
+    """One warm worker process and the pipe to it."""
+
+    def __init__(self) -> None:
+        self.connection, child = _CONTEXT.Pipe()
+        self.process = _CONTEXT.Process(target=_serve, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        """End the process at once (a runaway render), and the pipe with it."""
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.connection.close()
+
+
+class RenderPool:
+    """`size` warm workers; a render waits at most `wait_s` for one and `deadline_s` for its PDF."""
+
+    def __init__(self, size: int, *, wait_s: float, deadline_s: float, retry_after: int):
+        self.size, self.wait_s, self.deadline_s = size, wait_s, deadline_s
+        self.retry_after = retry_after
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._started = False
+        self._lock = threading.Lock()
+
+    def pdf(
+        self,
+        letters: Sequence[Letter],
+        *,
+        paper: str = "a4",
+        templates_dir: Path,
+        title: str | None = None,
+    ) -> bytes:
+        """ONE tagged PDF of the letters, made by a worker; Busy or RenderTimeout when it can't."""
+        self._start()
+        try:
+            worker = self._idle.get(timeout=self.wait_s)
+        except queue.Empty:
+            raise Busy(self.retry_after) from None
+        try:
+            worker.connection.send(Job(tuple(letters), paper, Path(templates_dir), title))
+            if not worker.connection.poll(self.deadline_s):
+                worker.kill()
+                worker = _Worker()
+                raise RenderTimeout(
+                    f"the letters took longer than {self.deadline_s:g} s to lay out and were "
+                    "stopped; shorten them, or print fewer at once"
+                )
+            return _result(worker.connection.recv())
+        except (EOFError, OSError, BrokenPipeError):  # the worker died (out of memory, killed)
+            worker.kill()
+            worker = _Worker()
+            raise RenderError("the PDF could not be made; please try again") from None
+        finally:
+            self._idle.put(worker)
+
+    def close(self) -> None:
+        """Stop every idle worker (at exit; a worker busy now ends with its parent)."""
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                return
+
+    def _start(self) -> None:
+        """Start the workers on first use: after a web server forked its own workers."""
+        with self._lock:
+            if self._started:
+                return
+            for _ in range(self.size):
+                self._idle.put(_Worker())
+            self._started = True
+            atexit.register(self.close)
+
+
+def _result(answer: tuple[str, Any, Any]) -> bytes:
+    """The PDF a worker sent, or its error raised again here as the same kind of error."""
+    kind, first, second = answer
+    if kind == "pdf":
+        return first
+    if kind == "template":
+        raise TemplateError(first, second)
+    if kind == "campaign":
+        raise CampaignError(first)
+    raise RenderError(first)
+
+
+def _serve(connection: Connection) -> None:
+    """A worker's life: render each job it is sent until its parent goes away."""
+    from campaign.letters import pdf
+
+    pdf.font_configuration()  # loaded once, before the first job
+    while True:
+        try:
+            job = connection.recv()
+        except (EOFError, OSError):
+            return
+        connection.send(_render(pdf, job))
+
+
+def _render(pdf: Any, job: Job) -> tuple[str, Any, Any]:
+    """One job's PDF, or its error as plain values that cross the pipe."""
+    try:
+        data = pdf.render(
+            list(job.letters), paper=job.paper, templates_dir=job.templates_dir, title=job.title
+        )
+        return ("pdf", data, None)
+    except TemplateError as error:
+        return ("template", error.problem.where, error.problem.message)
+    except RenderError as error:
+        return ("render", str(error), None)
+    except CampaignError as error:
+        return ("campaign", str(error), None)
+    except Exception as error:  # a bug in a layout library: say so, keep the worker
+        return ("render", f"the PDF could not be made ({type(error).__name__})", None)
