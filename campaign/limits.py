@@ -68,6 +68,9 @@ CAMPAIGN = {
 CAMPAIGN_ITEMS = {"chronology": 200, "quotes": 200, "subjects": 20}  # items in each list
 
 # --- files read and uploaded --------------------------------------------------------------
+FILE_BYTES = 2_000_000  # any campaign file read (recipients.yaml, campaign.yaml, print.html)
+YAML_INDENT = 64  # spaces before a line of YAML: deeper nesting is refused, not recursed into
+YAML_FLOW_DEPTH = 20  # [ ] and { } inside one another
 IMPORT_BYTES = 2_000_000  # a CSV read by the import
 IMPORT_ROWS = 2_000
 UPLOAD_BYTES = 150_000  # a CSV uploaded in the console (it travels back in the confirm form)

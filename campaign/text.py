@@ -14,8 +14,10 @@ SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # Babel locales of the long date: British English writes "22 November 2026".
 DATE_LOCALES = {"en": "en_GB", "it": "it_IT", "ru": "ru_RU"}
 
-# Direction overrides can make printed text read differently from what was typed.
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Direction overrides can make printed text read differently from what was typed, and
+# invisible characters (zero-width spaces and joiners, word joiners, byte order marks, soft
+# hyphens: Unicode's "format" characters) can hide words or make two names look alike.
+_INVISIBLE = "Cf"
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -35,12 +37,13 @@ def file_text(text: str) -> str:
 
 
 def one_line(value: str) -> str:
-    """A one-line field: control characters and line breaks become single spaces."""
+    """A one-line field: line breaks and control characters become single spaces, invisible
+    and direction-changing characters are removed."""
     return _WHITESPACE.sub(" ", _without_controls(value, keep="")).strip()
 
 
 def multi_line(value: str) -> str:
-    """A multi-line field: line breaks kept as \\n, other control characters removed."""
+    """A multi-line field: line breaks kept as \\n, other control characters as in one_line."""
     lines = [line.rstrip() for line in _without_controls(lf(value), keep="\n").split("\n")]
     return "\n".join(lines).strip()
 
@@ -51,8 +54,11 @@ def long_date(day: dt.date, language: str) -> str:
 
 
 def _without_controls(value: str, keep: str) -> str:
-    """`value` with control characters and bidi overrides replaced by a space, but `keep`."""
-    return "".join(
-        " " if char not in keep and (unicodedata.category(char) == "Cc" or char in _BIDI) else char
-        for char in value
-    )
+    """`value` with control characters as spaces (but `keep`) and invisible ones removed."""
+    kept = []
+    for char in value:
+        category = unicodedata.category(char)
+        if category == _INVISIBLE:
+            continue
+        kept.append(" " if category == "Cc" and char not in keep else char)
+    return "".join(kept)

@@ -3,8 +3,9 @@
 CSV: one row per office, flat columns (COLUMNS); lists joined with "; ", address lines with
 " | ". Phones are written in international form with spaces ("+39 06 3606 4651": the E.164
 digits, which a spreadsheet does not turn into a number), or as written in the source where
-the digits are ambiguous. A text cell that a spreadsheet would run as a formula (= + - @ at
-the start) gets a leading apostrophe, which the import (`editing.csv_import`) takes off again.
+the digits are ambiguous. Every cell that a spreadsheet would run as a formula (= + - @, tab
+or CR at the start; a phone's "+" too) gets a leading apostrophe, which spreadsheets hide and
+the import (`editing.csv_import`) takes off again.
 """
 
 from __future__ import annotations
@@ -44,7 +45,6 @@ COLUMNS = (
 LIST_SEPARATOR = ";"
 LINE_SEPARATOR = "|"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PHONE_COLUMNS = ("phones", "faxes")
 _UUID_NAMESPACE = uuid.UUID("6f0e5d3c-4a1b-4c8e-9b7a-2d1e0f3c5a79")  # stable vCard UIDs
 
 
@@ -58,7 +58,7 @@ def export_csv(recipients: Iterable[Recipient], *, bom: bool = True) -> str:
     writer.writerow(COLUMNS)
     for recipient in recipients:
         row = csv_row(recipient)
-        writer.writerow([_cell(column, row[column]) for column in COLUMNS])
+        writer.writerow([_cell(row[column]) for column in COLUMNS])
     return ("\ufeff" if bom else "") + buffer.getvalue()
 
 
@@ -160,9 +160,9 @@ def _phone_text(phone: Phone) -> str:
     return phone.display if phone.e164 else phone.source
 
 
-def _cell(column: str, value: str) -> str:
-    """A cell that no spreadsheet runs as a formula (phones are numbers, left as they are)."""
-    if column not in _PHONE_COLUMNS and value.startswith(FORMULA_START):
+def _cell(value: str) -> str:
+    """A cell that no spreadsheet runs as a formula, in every column ("+39 06 ..." too)."""
+    if value.startswith(FORMULA_START):
         return "'" + value
     return value
 

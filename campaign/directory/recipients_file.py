@@ -52,14 +52,11 @@ class Directory:
 def load(path: str | os.PathLike[str]) -> Directory:
     """Read and validate a recipients.yaml; InvalidData lists every problem found."""
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    data = safe_files.read_if_exists(path)
+    if data is None:
         raise CampaignError(
             f"{path}: no such file; create it or give the path of your recipients.yaml"
-        ) from None
-    except OSError as error:
-        raise CampaignError(f"{path}: cannot read it ({error.strerror})") from None
+        )
     return _build(path, data)
 
 

@@ -23,6 +23,7 @@ from campaign.letters.campaign_file import parse_campaign
 from campaign.letters.sandbox import TooSlow, letter_environment, private_names, time_limit
 from campaign.models import LANGUAGES, Campaign, Letter, Recipient, Sender, localized
 from campaign.site import CAMPAIGN_FILE, body_name
+from campaign.storage import safe_files
 from campaign.text import long_date
 
 
@@ -85,12 +86,10 @@ def _read(folder: Path, name: str, replaced: Mapping[str, bytes]) -> bytes:
     """A file's content: the replacement given, else the file on disk."""
     if name in replaced:
         return replaced[name]
-    try:
-        return (folder / name).read_bytes()
-    except FileNotFoundError:
-        raise TemplateError(name, "missing; every language needs its letter body") from None
-    except OSError as error:
-        raise CampaignError(f"{folder / name}: cannot read it ({error.strerror})") from None
+    data = safe_files.read_if_exists(folder / name)
+    if data is None:
+        raise TemplateError(name, "missing; restore it (every language needs its letter body)")
+    return data
 
 
 def _body(folder: Path, language: str, replaced: Mapping[str, bytes]) -> str:

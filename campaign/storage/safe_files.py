@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from campaign import limits
 from campaign.errors import CampaignError, ConflictError
 
 LOCK_TIMEOUT = 10.0  # seconds a save waits for another save to finish
@@ -33,14 +34,18 @@ def version(data: bytes | None) -> str:
     return hashlib.sha256(data).hexdigest() if data is not None else ""
 
 
-def read_if_exists(path: str | os.PathLike[str]) -> bytes | None:
-    """The file's bytes, or None when there is no file."""
+def read_if_exists(path: str | os.PathLike[str], limit: int = limits.FILE_BYTES) -> bytes | None:
+    """The file's bytes, or None when there is no file; CampaignError over `limit` bytes."""
     try:
-        return Path(path).read_bytes()
+        with Path(path).open("rb") as file:
+            data = file.read(limit + 1)
     except FileNotFoundError:
         return None
     except OSError as error:
-        raise CampaignError(f"{path}: cannot read it ({error.strerror})") from None
+        raise CampaignError(f"{path}: cannot read it ({error.strerror or error})") from None
+    if len(data) > limit:
+        raise CampaignError(f"{path}: is larger than {limit:,} bytes, the limit; shorten it")
+    return data
 
 
 def file_version(path: str | os.PathLike[str]) -> str:

@@ -150,7 +150,7 @@ def scalar(text: str, like: Any = None) -> Any:
         return folded(text)
     if isinstance(like, ScalarString):
         return type(like)(text)
-    if like is None and _needs_quotes(text):
+    if _needs_quotes(text):  # "NO" (Norway) stays a string, whatever the value it replaces
         return DoubleQuotedScalarString(text)
     return text
 

@@ -20,6 +20,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from campaign import limits
 from campaign.errors import CampaignError, InvalidData, Problem
 from campaign.models import LANGUAGES
 
@@ -55,12 +56,51 @@ def load_document(data: bytes | str, name: str) -> Any:
             line = raw[: error.start].count(b"\n") + 1
             problem = Problem(f"{name}:{line}", "is not UTF-8 text; save the file as UTF-8")
             raise InvalidData([problem]) from None
+    _check_shape(data, name)
     try:
         return round_trip_yaml().load(data)
+    except RecursionError:
+        raise InvalidData([Problem(name, "is nested too deeply to be read")]) from None
     except YAMLError as error:
         raise InvalidData([_syntax_problem(error, name)]) from None
     except ValueError:  # ruamel builds unquoted dates itself and fails on 2013-05-32
         raise InvalidData([_impossible_date(data, name)]) from None
+
+
+def _check_shape(text: str, name: str) -> None:
+    """Refuse, at its line, YAML nested deeper than any campaign file needs (before parsing).
+
+    One pass over the text, so a hostile file costs time linear in its size.
+    """
+    if len(text) > limits.FILE_BYTES:
+        raise InvalidData([Problem(name, f"is longer than {limits.FILE_BYTES:,} characters")])
+    for number, line in enumerate(text.split("\n"), start=1):
+        indent = len(line) - len(line.lstrip(" "))
+        if indent > limits.YAML_INDENT and line.strip() and not line.lstrip().startswith("#"):
+            raise InvalidData(
+                [Problem(f"{name}:{number}", f"is indented more than {limits.YAML_INDENT} spaces")]
+            )
+        if _flow_depth(line) > limits.YAML_FLOW_DEPTH:
+            raise InvalidData([Problem(f"{name}:{number}", "has [ ] or { } nested too deeply")])
+
+
+def _flow_depth(line: str) -> int:
+    """The deepest nesting of [ ] and { } on a line, outside quotes and comments."""
+    depth = deepest = 0
+    quote = ""
+    for char in line:
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            break
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 _DATE_LIKE = re.compile(r":\s+(\d{4}-\d{2}-\d{2})\s*(#.*)?$")
