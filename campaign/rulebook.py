@@ -184,8 +184,16 @@ def _collect(problems: list[Problem], site: Site, action: Callable[[], T]) -> T 
     except TemplateError as error:
         problems.append(_in_folder(error.problem, site))
     except CampaignError as error:
-        problems.append(Problem(str(site.templates), str(error)))
+        problems.append(_problem_of(str(error), site))
     return None
+
+
+def _problem_of(message: str, site: Site) -> Problem:
+    """A message "path: what is wrong" as a Problem at that path (else at the templates)."""
+    where, separator, rest = message.partition(": ")
+    if separator and ("/" in where or where.endswith((".yaml", ".txt", ".html", ".css"))):
+        return Problem(where, rest)
+    return Problem(str(site.templates), message)
 
 
 def _in_folder(problem: Problem, site: Site) -> Problem:

@@ -48,6 +48,15 @@ def multi_line(value: str) -> str:
     return "\n".join(lines).strip()
 
 
+def is_text(value: str) -> bool:
+    """Whether `value` is real text: no lone surrogates (bytes that were not UTF-8)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def long_date(day: dt.date, language: str) -> str:
     """'22 November 2026', '22 novembre 2026', '22 ноября 2026 г.' (English for others)."""
     return format_date(day, format="long", locale=DATE_LOCALES.get(language, "en_GB"))

@@ -126,12 +126,22 @@ def _manifest(
 
 def _write_all(folder: Path, files: dict[str, bytes]) -> None:
     """Write into a hidden temporary folder beside `folder`, then rename it: all or nothing."""
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    except OSError as error:
+        raise CampaignError(
+            f"{folder}: cannot create it ({error.strerror or error}); choose another --out"
+        ) from None
     try:
         for name, content in files.items():
             (staging / name).write_bytes(content)
         staging.rename(folder)  # mkdtemp made it 0700: only this user can read the letters
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise CampaignError(
+            f"{folder}: could not write the letters ({error.strerror or error}); nothing was kept"
+        ) from None
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -8,7 +8,7 @@ from campaign.directory.addresses import countries
 from campaign.errors import InvalidData, Problem
 from campaign.limits import SENDER as LIMITS
 from campaign.models import Sender
-from campaign.text import multi_line, one_line
+from campaign.text import is_text, multi_line, one_line
 
 
 def make_sender(
@@ -34,6 +34,11 @@ def make_sender(
         Problem(field, f"is {len(value)} characters long; the limit is {LIMITS[field]}")
         for field, value in values.items()
         if len(value) > LIMITS[field]
+    ]
+    problems += [
+        Problem(field, "holds bytes that are not UTF-8 text; type it again")
+        for field, value in values.items()
+        if not is_text(value)
     ]
     if not values["name"]:
         problems.append(Problem("name", "is required: the name you sign the letters with"))
