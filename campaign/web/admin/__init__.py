@@ -12,6 +12,7 @@ import os
 from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
+from campaign import limits
 from campaign.errors import CampaignError
 from campaign.web.admin import auth
 from campaign.web.admin.common import messages_of
@@ -24,7 +25,7 @@ DEFAULTS = {
     "ADMIN_SIGNIN_CLIENT_LIMIT": 20,
     "ADMIN_SIGNIN_WINDOW_S": 15 * 60,
     "ADMIN_SESSION_MAX_AGE_S": 12 * 3600,  # a console session ends after this, signed out or not
-    "ADMIN_IMPORT_MAX_BYTES": 150_000,  # an uploaded CSV; it travels back in the confirm form
+    "ADMIN_IMPORT_MAX_BYTES": limits.UPLOAD_BYTES,  # an uploaded CSV
 }
 # The pages anyone may open: the sign-in form itself.
 OPEN_ENDPOINTS = frozenset({"admin.sign_in", "admin.sign_in_slash"})
