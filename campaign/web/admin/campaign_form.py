@@ -86,9 +86,8 @@ class CampaignForm(EditForm):
 
     def count(self, name: str) -> int:
         """How many rows of a list are saved items (the rows after them add new ones)."""
-        said = self[f"{name}_count"].data or ""
-        number = int(said) if said.isdigit() and len(said) <= 4 else 0
-        return min(number, CAMPAIGN_ITEMS[name])
+        said = (self[f"{name}_count"].data or "")[:4]
+        return min(int(said), CAMPAIGN_ITEMS[name]) if said.isdigit() else 0
 
 
 def opened(fields: Mapping[str, Any], version: str) -> CampaignForm:

@@ -1,4 +1,5 @@
-"""The console's smaller forms: a letter body, subjects, asks, signing in, a CSV import.
+"""The console's smaller forms: a letter body, subjects, asks, signing in, a CSV import, a
+restore.
 
 The office and campaign forms, with their conversions to the files' shapes, are in
 `office_form` and `campaign_form`. Every form only bounds sizes (`campaign.limits`) and shapes
@@ -117,3 +118,16 @@ class ImportConfirmForm(EditForm):
     name = HiddenField()
     blob = HiddenField()
     signed = HiddenField()
+
+
+class RestoreForm(ConsoleForm):
+    """Bring back a kept version of a file (the history's "Restore" buttons)."""
+
+    version_id = HiddenField()
+    expected = HiddenField()  # the version of the file the page showed
+    back = HiddenField()  # the console page the button was on
+
+    def back_to(self, fallback: str) -> str:
+        """Where to go afterwards: the page of the button if it is a console page."""
+        back = self.back.data or ""
+        return back if back.startswith("/admin/") and not back.startswith("//") else fallback

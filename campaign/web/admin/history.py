@@ -10,6 +10,7 @@ from campaign.errors import CampaignError
 from campaign.storage import audit, safe_files, versions
 from campaign.web.admin import bp
 from campaign.web.admin.common import file_places, instance, messages_of, who
+from campaign.web.admin.forms import RestoreForm
 
 NOW = "now"
 
@@ -60,16 +61,15 @@ def history_file(file_name: str):
 def history_restore(file_name: str):
     """Bring back a kept version, checked like any save; back to where the button was."""
     check_file(file_name)
-    version_id = request.form.get("version_id", "")
-    back = request.form.get("back", "")
-    if not back.startswith("/admin/") or back.startswith("//"):
-        back = url_for("admin.history_file", file_name=file_name)
+    form = RestoreForm()
+    version_id = form.version_id.data or ""
+    back = form.back_to(url_for("admin.history_file", file_name=file_name))
     try:
         letter_edits.restore(
             file_name,
             version_id,
             who(),
-            expected_version=request.form.get("expected", ""),
+            expected_version=form.expected.data or "",
             **file_places(),
         )
     except CampaignError as refused:

@@ -95,8 +95,11 @@ def office_duplicate(office_id: str):
                 lambda doc: edits.duplicate_office(doc, office_id, new_id),
                 action="duplicate",
             )
-        except CampaignError as refused:
+        except ConflictError as refused:
             error = messages_of(refused)
+        except CampaignError as refused:  # the id: taken, or not a slug
+            error = messages_of(refused)
+            add_errors(form.new_id, error)
         else:
             copied = _(
                 "%(new)s is a copy of %(old)s: change what differs.", new=new_id, old=office_id
