@@ -27,7 +27,7 @@ ORGANISER_NAME_LENGTH = 64
 class LetterForm(EditForm):
     """The body of a letter (a template), and which button was pressed."""
 
-    source = area_field(_l("The letter body"), TEMPLATE_SOURCE)
+    source = area_field(None, TEMPLATE_SOURCE)  # labelled by the page, with the file name
     action = StringField()
 
     def body(self) -> str:

@@ -148,7 +148,7 @@ def asks(language: str):
         else:
             flash(_("The %(language)s asks were saved.", language=language), "success")
             return redirect(url_for("admin.asks", language=language), code=303)
-    refused = form.refused() or others
+    status = 409 if conflict else (400 if form.refused() or others else 200)
     return render_template(
         "admin/asks.html",
         active_page="admin.letters",
@@ -158,7 +158,7 @@ def asks(language: str):
         others=others,
         conflict=conflict,
         notes=notes,
-    ), 409 if conflict else (400 if refused else 200)
+    ), status
 
 
 # --- helpers ------------------------------------------------------------------------------
