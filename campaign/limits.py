@@ -18,6 +18,10 @@ SENDER = {
     "note": 1500,
 }
 
+# --- an organiser's account ----------------------------------------------------------------
+ORGANISER_NAME = 64
+PASSWORD = 256  # and at least 15 (organisers.MIN_LENGTH, the policy rather than a size)
+
 # --- a letter ---------------------------------------------------------------------------------
 SUBJECT = 200  # one subject, as a subject variant in campaign.yaml and as edited in the preview
 BODY = 10_000  # a rendered letter body (about four pages), and a body edited in the preview

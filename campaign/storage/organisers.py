@@ -27,14 +27,15 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from zxcvbn import zxcvbn
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from campaign import limits
 from campaign.errors import CampaignError
 from campaign.storage import audit, safe_files
 
 FILE_NAME = "organisers.json"
 COMMAND_LINE = "command line"  # who changed an account, in the audit log, outside the web
-NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+NAME = re.compile(rf"^[A-Za-z0-9._-]{{1,{limits.ORGANISER_NAME}}}$")
 MIN_LENGTH = 15  # single-factor passwords (SP 800-63B-4, 3.1.1.2)
-MAX_LENGTH = 256
+MAX_LENGTH = limits.PASSWORD
 MIN_ZXCVBN_SCORE = 3  # zxcvbn's "safely unguessable" (about 10^8 guesses or more)
 ZXCVBN_MAX_INPUT = 72  # zxcvbn's own limit; the first 72 characters are what it can judge
 

@@ -56,9 +56,15 @@ def test_a_failure_while_writing_leaves_no_folder_behind(tmp_path, letters, monk
         return real_write(path, content)
 
     monkeypatch.setattr(Path, "write_bytes", write_then_fail)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(CampaignError, match=r"out: could not write the letters \(disk full\)"):
         export.write_bundle(tmp_path / "out", letters, templates_dir=TEMPLATES)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("parent", ["/proc/no-such-folder", "/etc/passwd"])
+def test_an_out_folder_that_cannot_be_made_is_a_clear_error(letters, parent):
+    with pytest.raises(CampaignError, match=r"cannot create it .*choose another --out"):
+        export.write_bundle(Path(parent) / "out", letters, templates_dir=TEMPLATES)
 
 
 def test_default_folder_is_new_and_holds_no_name(tmp_path):

@@ -44,5 +44,10 @@ def test_html_and_jinja_stay_as_typed():
     assert sender.note == "<script>alert(1)</script>"
 
 
-def test_direction_overrides_are_removed():
-    assert make_sender(name="abc\u202edef").name == "abc def"
+@pytest.mark.parametrize(
+    "hidden",
+    ["\u202e", "\u202a", "\u2066", "\u200b", "\u200d", "\u2060", "\ufeff", "\u00ad"],
+)
+def test_direction_and_invisible_characters_are_removed(hidden):
+    sender = make_sender(name=f"Ma{hidden}ria Rossi", city=f"Mi{hidden}lano", note=f"a{hidden}b")
+    assert (sender.name, sender.city, sender.note) == ("Maria Rossi", "Milano", "ab")

@@ -1,8 +1,10 @@
-"""The campaign form: campaign.yaml's editable fields <-> flat form fields; problems -> fields.
+"""The campaign form: campaign.yaml's editable fields <-> the form; problems -> fields.
 
-Names are flat and safe as HTML ids: "title-en", "chronology-2-date", "quotes-0-speaker".
-Lists (chronology, quotes) show every item plus one empty row to add another; an item can be
-removed with its checkbox. `letter_edits` checks the result as `campaign check` does.
+The names are those WTForms gives lists and sub-forms, safe as HTML ids: "title-en",
+"chronology-2-date", "chronology-2-text-it", "quotes-0-speaker". The lists (chronology,
+quotes) show every item plus one empty row to add another; an item is removed with its
+checkbox; "chronology-count" says how many rows are saved items. `letter_edits` checks the
+result as `campaign check` does; the form only bounds sizes (`campaign.limits`).
 """
 
 from __future__ import annotations
@@ -11,30 +13,92 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField
 
+from campaign.errors import Problem
+from campaign.limits import CAMPAIGN, CAMPAIGN_ITEMS
 from campaign.models import LANGUAGES
-from campaign.web.admin.office_form import too_long
+from campaign.web.admin.common import problem_text
+from campaign.web.admin.fields import (
+    EditForm,
+    add_errors,
+    area_field,
+    by_name,
+    choice_field,
+    line_field,
+)
 
-TEXT_LIMITS = {"title": 200, "summary": 2000, "background": 10_000}
-EVENT_LIMITS = {"date": 10, "source": 64, **{f"text-{lang}": 1000 for lang in LANGUAGES}}
-QUOTE_LIMITS = {
-    "text": 3000,
-    "speaker": 200,
-    "role": 300,
-    "organisation": 200,
-    "source": 64,
-    "date": 10,
-}
-LISTS = {"chronology": EVENT_LIMITS, "quotes": QUOTE_LIMITS}
-MAX_ITEMS = 200
-DEADLINE_LIMIT = 10
+TEXTS = ("title", "summary", "background")  # one text in each language
+QUOTE_KEYS = ("text", "speaker", "role", "organisation", "source", "date")
+LISTS = ("chronology", "quotes")
+
+
+def in_each_language(limit: int, one_line: bool = False) -> type[Form]:
+    """A sub-form of one text in each language: "title-en", "title-it", "title-ru"."""
+    make = line_field if one_line else area_field
+    fields = {language: make(None, limit) for language in LANGUAGES}
+    return type("InEachLanguage", (Form,), fields)
+
+
+class EventForm(Form):
+    """One event of the chronology."""
+
+    date = line_field(_l("Date"), CAMPAIGN["event.date"])
+    source = choice_field(_l("Source"), CAMPAIGN["event.source"])
+    text = FormField(in_each_language(CAMPAIGN["event.text"]))
+    remove = BooleanField(_l("Remove this event"))
+
+
+class QuoteForm(Form):
+    """One quote, as published."""
+
+    text = area_field(_l("Quote"), CAMPAIGN["quote.text"])
+    speaker = line_field(_l("Speaker"), CAMPAIGN["quote.speaker"])
+    role = line_field(_l("Role"), CAMPAIGN["quote.role"])
+    organisation = line_field(_l("Organisation"), CAMPAIGN["quote.organisation"])
+    source = choice_field(_l("Source"), CAMPAIGN["quote.source"])
+    date = line_field(_l("Date (optional)"), CAMPAIGN["quote.date"])
+    remove = BooleanField(_l("Remove this quote"))
+
+
+class CampaignForm(EditForm):
+    """The texts, the deadline, the chronology and the quotes of campaign.yaml."""
+
+    title = FormField(in_each_language(CAMPAIGN["title"], one_line=True))
+    summary = FormField(in_each_language(CAMPAIGN["summary"]))
+    background = FormField(in_each_language(CAMPAIGN["background"]))
+    deadline = line_field(_l("Last day of the appeal"), CAMPAIGN["deadline"])
+    # Every saved item and the empty row; rows past the cap are not read at all.
+    chronology = FieldList(FormField(EventForm), max_entries=CAMPAIGN_ITEMS["chronology"] + 1)
+    quotes = FieldList(FormField(QuoteForm), max_entries=CAMPAIGN_ITEMS["quotes"] + 1)
+    chronology_count = HiddenField(name="chronology-count")
+    quotes_count = HiddenField(name="quotes-count")
+
+    def process(self, *args: Any, **kwargs: Any) -> None:
+        """Read the form, then add the empty row of each list (to add an item)."""
+        super().process(*args, **kwargs)
+        for name in LISTS:
+            rows = self[name]
+            while len(rows.entries) <= self.count(name):
+                rows.append_entry()
+
+    def count(self, name: str) -> int:
+        """How many rows of a list are saved items (the rows after them add new ones)."""
+        said = (self[f"{name}_count"].data or "")[:4]
+        return min(int(said), CAMPAIGN_ITEMS[name]) if said.isdigit() else 0
+
+
+def opened(fields: Mapping[str, Any], version: str) -> CampaignForm:
+    """The form for the campaign fields as saved (letter_edits.open_campaign)."""
+    return CampaignForm(formdata=MultiDict({**from_fields(fields), "version": version}))
 
 
 def from_fields(fields: Mapping[str, Any]) -> dict[str, str]:
-    """The form's values for the campaign fields (letter_edits.open_campaign)."""
+    """The form's values by field name for the campaign fields (also what merge compares)."""
     values = {"deadline": str(fields.get("deadline") or "")}
-    for key in TEXT_LIMITS:
+    for key in TEXTS:
         for language in LANGUAGES:
             values[f"{key}-{language}"] = (fields.get(key) or {}).get(language, "")
     for index, event in enumerate(fields.get("chronology") or []):
@@ -44,94 +108,89 @@ def from_fields(fields: Mapping[str, Any]) -> dict[str, str]:
         for language in LANGUAGES:
             values[f"chronology-{index}-text-{language}"] = texts.get(language, "")
     for index, quote in enumerate(fields.get("quotes") or []):
-        for key in QUOTE_LIMITS:
+        for key in QUOTE_KEYS:
             values[f"quotes-{index}-{key}"] = str(quote.get(key) or "")
     values["chronology-count"] = str(len(fields.get("chronology") or []))
     values["quotes-count"] = str(len(fields.get("quotes") or []))
     return values
 
 
-def count(values: Mapping[str, str], key: str) -> int:
-    """How many items of a list the form shows (the extra empty row not included)."""
-    try:
-        return max(0, min(int(values.get(f"{key}-count", "0")), MAX_ITEMS))
-    except ValueError:
-        return 0
-
-
-def limits(values: Mapping[str, str]) -> dict[str, int]:
-    """Every field's limit, for the items the form holds (and the empty row)."""
-    found = {"deadline": DEADLINE_LIMIT}
-    for key, limit in TEXT_LIMITS.items():
-        found.update({f"{key}-{language}": limit for language in LANGUAGES})
-    for name, item_limits in LISTS.items():
-        for index in range(count(values, name) + 1):
-            found.update({f"{name}-{index}-{key}": limit for key, limit in item_limits.items()})
-    return found
-
-
-def read(form: MultiDict) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """The posted values (line ends as LF) and the errors of those over their limit."""
-    values = {
-        "chronology-count": form.get("chronology-count", "0")[:4],
-        "quotes-count": form.get("quotes-count", "0")[:4],
-    }
-    errors = {}
-    for name, limit in limits(values).items():
-        text = form.get(name, "").replace("\r\n", "\n").replace("\r", "\n")
-        values[name] = text
-        if len(text) > limit:
-            errors[name] = [too_long(limit, len(text))]
-    for name in LISTS:
-        for index in range(count(values, name) + 1):
-            if form.get(f"{name}-{index}-remove"):
-                values[f"{name}-{index}-remove"] = "1"
-    return values, errors
-
-
-def to_plain(values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, list[int]]]:
+def to_plain(form: CampaignForm) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The campaign fields for letter_edits.set_campaign_fields, and which rows became items."""
-    plain: dict[str, Any] = {"deadline": values["deadline"].strip()}
-    for key in TEXT_LIMITS:
-        texts = {language: values[f"{key}-{language}"].strip() for language in LANGUAGES}
-        plain[key] = {language: text for language, text in texts.items() if text}
-    rows: dict[str, list[int]] = {}
-    for name, item_limits in LISTS.items():
+    plain: dict[str, Any] = {"deadline": _typed(form.deadline)}
+    for key in TEXTS:
+        plain[key] = _texts(form[key])
+    rows: dict[str, list[str]] = {}
+    for name in LISTS:
         items, rows[name] = [], []
-        for index in range(count(values, name) + 1):
-            item = {key: values[f"{name}-{index}-{key}"].strip() for key in item_limits}
-            if values.get(f"{name}-{index}-remove") or not any(item.values()):
+        for row in form[name]:
+            item = _event(row.form) if name == "chronology" else _quote(row.form)
+            if row.form.remove.data or item is None:
                 continue
-            items.append(_event(item) if name == "chronology" else _quote(item))
-            rows[name].append(index)
+            items.append(item)
+            rows[name].append(row.name)
         plain[name] = items
     return plain, rows
 
 
-def field_name(path: str, rows: Mapping[str, list[int]]) -> str | None:
+def add_problems(form: CampaignForm, problems: list[Problem], rows) -> list[str]:
+    """Put the problems of a save next to their fields; the ones without a field come back as
+    sentences."""
+    fields = by_name(form)
+    others = []
+    for problem in problems:
+        name = field_name(problem.field, rows)
+        if name in fields:
+            add_errors(fields[name], [problem.message])
+        else:
+            others.append(problem_text(problem))
+    return others
+
+
+def field_name(path: str, rows: Mapping[str, list[str]]) -> str | None:
     """The form field of a problem's path ("chronology[1].text.it" -> "chronology-3-text-it")."""
     match = re.fullmatch(r"(chronology|quotes)\[(\d+)\]\.(\w+)(?:\.(\w+))?", path)
     if match:
         name, index, key, language = match.groups()
         kept = rows.get(name, [])
-        row = kept[int(index)] if int(index) < len(kept) else int(index)
-        return f"{name}-{row}-{key}" + (f"-{language}" if language else "")
+        row = kept[int(index)] if int(index) < len(kept) else f"{name}-{index}"
+        return f"{row}-{key}" + (f"-{language}" if language else "")
     match = re.fullmatch(r"(title|summary|background)\.(\w+)", path)
     if match:
         return f"{match[1]}-{match[2]}"
     return "deadline" if path == "deadline" else None
 
 
-def _event(item: Mapping[str, str]) -> dict[str, Any]:
-    """A chronology event in the file's shape."""
-    texts = {language: item[f"text-{language}"] for language in LANGUAGES}
-    return {
-        "date": item["date"],
-        "source": item["source"],
-        "text": {language: text for language, text in texts.items() if text},
-    }
+class AppealStateForm(EditForm):
+    """Open or close the appeal: the button pressed says which."""
+
+    state = StringField()
+
+    def wanted_open(self) -> bool:
+        """Whether the organiser asked to open the appeal."""
+        return self.state.data == "open"
 
 
-def _quote(item: Mapping[str, str]) -> dict[str, str]:
-    """A quote in the file's shape (an empty date left out)."""
+def _typed(field) -> str:
+    """A field's value without the spaces around it."""
+    return (field.data or "").strip()
+
+
+def _texts(texts: FormField) -> dict[str, str]:
+    """The languages of a text that are filled in."""
+    typed = {language: _typed(texts[language]) for language in LANGUAGES}
+    return {language: text for language, text in typed.items() if text}
+
+
+def _event(event: EventForm) -> dict[str, Any] | None:
+    """A chronology event in the file's shape; None for an empty row."""
+    item = {"date": _typed(event.date), "source": _typed(event.source), "text": _texts(event.text)}
+    return item if any(item.values()) else None
+
+
+def _quote(quote: QuoteForm) -> dict[str, str] | None:
+    """A quote in the file's shape (an empty date left out); None for an empty row."""
+    item = {key: _typed(quote[key]) for key in QUOTE_KEYS}
+    if not any(item.values()):
+        return None
     return {key: value for key, value in item.items() if value or key != "date"}

@@ -9,7 +9,8 @@ from campaign import editing
 from campaign.errors import CampaignError
 from campaign.storage import audit, safe_files, versions
 from campaign.web.admin import bp
-from campaign.web.admin.common import console_path, messages_of, who
+from campaign.web.admin.common import messages_of, who
+from campaign.web.admin.forms import RestoreForm
 from campaign.web.current import site
 
 NOW = "now"
@@ -58,12 +59,11 @@ def history_file(file_name: str):
 def history_restore(file_name: str):
     """Bring back a kept version, checked like any save; back to where the button was."""
     check_file(file_name)
-    version_id = request.form.get("version_id", "")
-    back = console_path(
-        request.form.get("back"), url_for("admin.history_file", file_name=file_name)
-    )
+    form = RestoreForm()
+    version_id = form.version_id.data or ""
+    back = form.back_to(url_for("admin.history_file", file_name=file_name))
     try:
-        editing.restore(site(), file_name, version_id, who(), request.form.get("expected", ""))
+        editing.restore(site(), file_name, version_id, who(), form.expected.data or "")
     except CampaignError as refused:
         for line in messages_of(refused):
             flash(line, "error")

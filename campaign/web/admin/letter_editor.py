@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from campaign import directory, editing, limits
+from campaign import directory, editing
 from campaign.directory.addresses import recipient_lines
 from campaign.editing import campaign_fields, offices
 from campaign.errors import CampaignError, ConflictError, InvalidData
+from campaign.limits import SUBJECT
 from campaign.models import LANGUAGES, Recipient, localized
 from campaign.site import CAMPAIGN_FILE, body_name
 from campaign.storage import versions
@@ -21,10 +22,9 @@ from campaign.web.admin.common import (
     save_yaml,
     who,
 )
+from campaign.web.admin.fields import add_errors, by_name, flat_values, posted_or, reload
+from campaign.web.admin.forms import LetterForm, SubjectsForm, asks_form_class
 from campaign.web.current import download, loaded, site
-
-SUBJECTS_LIMIT = limits.CAMPAIGN_ITEMS["subjects"] * (limits.SUBJECT + 1)  # the textarea
-ASK_LIMIT = limits.OFFICE["ask"]
 
 
 @bp.get("/letters")
@@ -42,18 +42,25 @@ def letter(language: str):
     if request.method == "GET":
         data, version = editing.open_file(site(), body_name(language))
         source = data.decode("utf-8", "replace")
-        return letter_page(language, offices, office, source, version)
-    source, version = request.form.get("source", ""), request.form.get("version", "")
-    if request.form.get("action") != "save":
-        return letter_page(language, offices, office, source, version)
+        form = LetterForm(data={"source": source, "version": version})
+        return letter_page(language, offices, office, form)
+    form = LetterForm()
+    if not form.validate() or not form.saving():
+        return letter_page(language, offices, office, form)
     try:
-        editing.save(site(), body_name(language), version, editing.replaced_by(source), who())
-    except ConflictError as conflict:
-        return letter_page(
-            language, offices, office, source, conflict.current_version, conflict=conflict
+        editing.save(
+            site(),
+            body_name(language),
+            form.version.data or "",
+            editing.replaced_by(form.body()),
+            who(),
         )
+    except ConflictError as conflict:
+        form.version.data = conflict.current_version
+        return letter_page(language, offices, office, form, conflict=conflict)
     except CampaignError as refused:
-        return letter_page(language, offices, office, source, version, error=messages_of(refused))
+        add_errors(form.source, messages_of(refused))
+        return letter_page(language, offices, office, form)
     flash(_("The %(language)s letter was saved.", language=language), "success")
     return redirect(url_for("admin.letter", language=language, office=office.id), code=303)
 
@@ -64,8 +71,11 @@ def letter_preview(language: str):
     check_language(language)
     offices = open_directory().recipients
     office = chosen_office(offices, language)
+    form = LetterForm()
+    if not form.validate():
+        return jsonify(error=form.source.errors), 400
     try:
-        shown = preview(language, request.form.get("source", ""), office)
+        shown = preview(language, form.body(), office)
     except CampaignError as refused:
         return jsonify(error=messages_of(refused)), 400
     return jsonify(shown)
@@ -77,12 +87,14 @@ def letter_pdf(language: str):
     check_language(language)
     offices = open_directory().recipients
     office = chosen_office(offices, language)
-    source = request.form.get("source", "")
+    form = LetterForm()
+    if not form.validate():
+        return letter_page(language, offices, office, form)
     try:
-        made = editing.preview_letter(loaded(), language, source, office)
+        made = editing.preview_letter(loaded(), language, form.body(), office)
     except CampaignError as refused:
-        version = request.form.get("version", "")
-        return letter_page(language, offices, office, source, version, error=messages_of(refused))
+        add_errors(form.source, messages_of(refused))
+        return letter_page(language, offices, office, form)
     title = localized(loaded().appeal.campaign.title, language)
     pool = current_app.extensions["campaign.guards"].renders
     content = pool.pdf([made], templates_dir=site().templates, title=title)
@@ -93,33 +105,23 @@ def letter_pdf(language: str):
 def subjects(language: str):
     """The subject variants of one language, one a line."""
     check_language(language)
-    fields, version = open_campaign()
-    text = "\n".join((fields.get("subjects") or {}).get(language, []))
-    error, conflict = [], None
-    if request.method == "POST":
-        text = normalised(request.form.get("subjects", ""))
-        version = request.form.get("version", "")
-        lines = [line.strip() for line in text.split("\n") if line.strip()]
-        try:
-            save_subjects(language, lines, version, text)
-        except ConflictError as refused:
-            conflict, version = refused, refused.current_version
-        except CampaignError as refused:
-            error = messages_of(refused)
-        else:
-            flash(_("The %(language)s subjects were saved.", language=language), "success")
-            return redirect(url_for("admin.subjects", language=language), code=303)
-    return render_template(
-        "admin/subjects.html",
-        active_page="admin.letters",
-        language=language,
-        text=text,
-        version=version,
-        error=error,
-        conflict=conflict,
-        limit=SUBJECTS_LIMIT,
-        subject_limit=limits.SUBJECT,
-    ), 409 if conflict else (400 if error else 200)
+    if request.method == "GET":
+        fields, version = open_campaign()
+        text = "\n".join((fields.get("subjects") or {}).get(language, []))
+        return subjects_page(language, SubjectsForm(data={"subjects": text, "version": version}))
+    form = SubjectsForm()
+    if not form.validate():
+        return subjects_page(language, form)
+    try:
+        save_subjects(language, form.lines(), form.version.data or "")
+    except ConflictError as refused:
+        form.version.data = refused.current_version
+        return subjects_page(language, form, conflict=refused)
+    except CampaignError as refused:
+        add_errors(form.subjects, messages_of(refused))
+        return subjects_page(language, form)
+    flash(_("The %(language)s subjects were saved.", language=language), "success")
+    return redirect(url_for("admin.subjects", language=language), code=303)
 
 
 @bp.route("/letters/<language>/asks", methods=["GET", "POST"])
@@ -127,42 +129,34 @@ def asks(language: str):
     """What each office is asked, in one language (saved in recipients.yaml)."""
     check_language(language)
     current = open_directory()
-    texts = {office.id: office.ask.get(language, "") for office in current.recipients}
-    version, conflict = current.version, None
-    errors: dict[str, list[str]] = {}
-    others: list[str] = []
-    notes: dict[str, str] = {}
-    if request.method == "POST":
-        version = request.form.get("version", "")
-        texts = {key: normalised(request.form.get(f"ask-{key}", "")) for key in texts}
-        errors = {key: [too_long()] for key, text in texts.items() if len(text) > ASK_LIMIT}
-        if not errors:
-            try:
-                save_asks(language, texts, version)
-            except ConflictError as refused:
-                texts, notes = refreshed_asks(current, language, texts, version)
-                conflict, version = refused, refused.current_version
-            except InvalidData as invalid:
-                errors, others = asks_errors(invalid, set(texts))
-            except CampaignError as refused:
-                others = messages_of(refused)
-            else:
-                flash(_("The %(language)s asks were saved.", language=language), "success")
-                return redirect(url_for("admin.asks", language=language), code=303)
-    failed = bool(errors or others)
+    form_class = asks_form_class(office.id for office in current.recipients)
+    form = posted_or(form_class, current.version, asks_of(current.recipients, language))
+    others, conflict, notes = [], None, {}
+    if request.method == "POST" and form.validate():
+        version = form.version.data or ""
+        try:
+            save_asks(language, form.texts(), version)
+        except ConflictError as refused:
+            notes = refreshed_asks(current, language, form, version, refused.current_version)
+            conflict = refused
+        except InvalidData as invalid:
+            others = asks_errors(invalid, form)
+        except CampaignError as refused:
+            others = messages_of(refused)
+        else:
+            flash(_("The %(language)s asks were saved.", language=language), "success")
+            return redirect(url_for("admin.asks", language=language), code=303)
+    status = 409 if conflict else (400 if form.refused() or others else 200)
     return render_template(
         "admin/asks.html",
         active_page="admin.letters",
         language=language,
         offices=current.recipients,
-        texts=texts,
-        version=version,
-        errors=errors,
+        form=form,
         others=others,
         conflict=conflict,
         notes=notes,
-        limit=ASK_LIMIT,
-    ), 409 if conflict else (400 if failed else 200)
+    ), status
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -194,11 +188,11 @@ def preview(language: str, source: str, office: Recipient) -> dict:
     }
 
 
-def letter_page(language, offices, office, source, version, *, error=None, conflict=None):
+def letter_page(language, offices, office, form: LetterForm, *, conflict=None):
     """The editor page: the text, the preview of it (or why there is none), versions."""
     shown, preview_error = None, []
     try:
-        shown = preview(language, source, office)
+        shown = preview(language, form.body(), office)
     except CampaignError as refused:
         preview_error = messages_of(refused)
     file_name = body_name(language)
@@ -208,23 +202,31 @@ def letter_page(language, offices, office, source, version, *, error=None, confl
         language=language,
         offices=offices,
         office=office,
-        source=source,
-        version=version,
+        form=form,
         shown=shown,
         preview_error=preview_error,
-        error=error or [],
         conflict=conflict,
         file_name=file_name,
         kept=versions.list_versions(site().instance, file_name, 8),
-        source_limit=limits.TEMPLATE_SOURCE,
     )
-    return html, 409 if conflict else (400 if error else 200)
+    return html, 409 if conflict else (400 if form.refused() else 200)
 
 
-def save_subjects(language: str, lines: list[str], version: str, text: str) -> None:
+def subjects_page(language: str, form: SubjectsForm, *, conflict=None):
+    """The subjects of one language, with the errors or the conflict of a save."""
+    html = render_template(
+        "admin/subjects.html",
+        active_page="admin.letters",
+        language=language,
+        form=form,
+        conflict=conflict,
+        subject_limit=SUBJECT,
+    )
+    return html, 409 if conflict else (400 if form.refused() else 200)
+
+
+def save_subjects(language: str, lines: list[str], version: str) -> None:
     """Save the subject variants of a language in campaign.yaml."""
-    if len(text) > SUBJECTS_LIMIT:
-        raise CampaignError(too_long())
     save_yaml(
         CAMPAIGN_FILE,
         version,
@@ -243,38 +245,36 @@ def save_asks(language: str, texts: dict[str, str], version: str) -> None:
     save_yaml(site().recipients.name, version, change, f"asks ({language})")
 
 
-def refreshed_asks(current, language: str, texts: dict[str, str], version: str):
-    """After a conflict: my asks over the ones saved now, and notes on what someone else changed."""
+def asks_of(offices, language: str) -> dict[str, str]:
+    """Each office's ask in one language, by the name of its field in the asks form."""
+    return {f"ask-{office.id}": office.ask.get(language, "") for office in offices}
+
+
+def refreshed_asks(current, language: str, form, version: str, newest: str) -> dict:
+    """After a conflict: my asks over the ones saved now (in the form, at the newest version),
+    and notes on what someone else changed."""
     first = opened(site().recipients.name, version)
     if first is None:
-        return texts, {}
+        form.version.data = newest
+        return {}
     before = directory.from_bytes(site().recipients, first).recipients
     now = current.recipients  # read at the start of this request, after the other save
+    merged, notes = merge.merge(
+        flat_values(form), asks_of(before, language), asks_of(now, language)
+    )
+    reload(form, merged, newest)
+    return notes
 
-    def asks_of(offices) -> dict[str, str]:
-        return {office.id: office.ask.get(language, "") for office in offices}
 
-    return merge.merge(texts, asks_of(before), asks_of(now))
-
-
-def asks_errors(invalid: InvalidData, office_ids: set[str]) -> tuple[dict, list[str]]:
-    """The problems of the asks by office, and the others as sentences."""
-    errors: dict[str, list[str]] = {}
+def asks_errors(invalid: InvalidData, form) -> list[str]:
+    """Put the problems of the asks next to their offices; the others come back as sentences."""
+    fields = by_name(form)
     others = []
     for problem in invalid.problems:
         label, _dot, path = problem.field.partition(".")
-        if label in office_ids and path.startswith("ask"):
-            errors.setdefault(label, []).append(problem.message)
+        name = f"ask-{label}"
+        if name in fields and path.startswith("ask"):
+            add_errors(fields[name], [problem.message])
         else:
             others.append(f"{problem.where}: {problem.field}: {problem.message}")
-    return errors, others
-
-
-def normalised(text: str) -> str:
-    """A textarea's text with the line ends of a file (the browser sends CRLF)."""
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def too_long() -> str:
-    """The message of a text over its limit."""
-    return _("This text is too long; please shorten it.")
+    return others

@@ -1,62 +1,39 @@
-"""The office form: its fields and limits, plain office <-> form values, problems -> fields.
+"""The office form (add, edit), the confirmations of duplicate and delete; problems -> fields.
 
 The form shows an office as text (lists one item a line, tags separated by commas); the
-core (`edits`, `directory`) does every check. A phone whose digits are ambiguous is kept as
-written with "as written: " in front, as the file keeps it with {source: ...}.
+core (`edits`, `directory`) does every check, the form only bounds sizes (`campaign.limits`).
+A phone whose digits are ambiguous is kept as written with "as written: " in front, as the
+file keeps it with {source: ...}.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from flask_babel import gettext as _
-from werkzeug.datastructures import MultiDict
+from flask_babel import lazy_gettext as _l
+from wtforms import Field
 
 from campaign import directory
 from campaign.directory import phones
+from campaign.directory.addresses import countries
 from campaign.errors import Problem
+from campaign.limits import OFFICE, OFFICE_ITEMS
 from campaign.models import LANGUAGES
+from campaign.web.admin.fields import (
+    EditForm,
+    add_errors,
+    area_field,
+    by_name,
+    choice_field,
+    flat_values,
+    line_field,
+    stripped,
+)
 
 AS_WRITTEN = "as written:"
-
-
-@dataclass(frozen=True)
-class Field:
-    """One input of the form: its name, what it is and how long it may be."""
-
-    name: str
-    limit: int
-    kind: str = "text"  # text, textarea, select, date
-    required: bool = False
-
-
-FIELDS = (
-    Field("id", 64, required=True),
-    Field("office", 200, required=True),
-    Field("office_local", 200),
-    Field("person", 200),
-    Field("title", 200),
-    Field("country", 2, "select", required=True),
-    Field("language", 2, "select", required=True),
-    *(Field(f"salutation_{language}", 200) for language in LANGUAGES),
-    Field("address_lines", 500, "textarea", required=True),
-    Field("postcode", 20),
-    Field("city", 100, required=True),
-    Field("region", 100),
-    Field("address_country", 2, "select", required=True),
-    Field("phones", 500, "textarea"),
-    Field("faxes", 500, "textarea"),
-    Field("emails", 1000, "textarea"),
-    Field("email_note", 1000, "textarea"),
-    *(Field(f"ask_{language}", 2000, "textarea") for language in LANGUAGES),
-    Field("tags", 300),
-    Field("source", 300),
-    Field("verified", 10, "date"),
-)
-LIMITS = {field.name: field.limit for field in FIELDS}
 ADDRESS_FIELDS = {
     "lines": "address_lines",
     "postcode": "postcode",
@@ -66,33 +43,77 @@ ADDRESS_FIELDS = {
 }
 
 
-def labels() -> dict[str, str]:
-    """Each field's label, in the interface language."""
-    names = {
-        "id": _("Id (a short slug, e.g. it-interior)"),
-        "office": _("Office, in English"),
-        "office_local": _("Office, in its own language"),
-        "person": _("Officeholder"),
-        "title": _("Title"),
-        "country": _("Country of the office"),
-        "language": _("Language the office is written to in"),
-        "address_lines": _("Street and house (one line each)"),
-        "postcode": _("Postcode"),
-        "city": _("City"),
-        "region": _("Region or province"),
-        "address_country": _("Country of the address"),
-        "phones": _("Phones (one a line)"),
-        "faxes": _("Faxes (one a line)"),
-        "emails": _("E-mail addresses (one a line)"),
-        "email_note": _("Note on e-mail (required when there is no address)"),
-        "tags": _("Tags (separated by commas)"),
-        "source": _("Source document"),
-        "verified": _("Last checked against the source"),
-    }
+def one_a_line(key: str, item: str, extra: int = 0) -> int:
+    """The size of a text area of a list, one item a line: every item at its limit."""
+    return OFFICE_ITEMS[key] * (extra + OFFICE[item] + 1)
+
+
+def office_fields() -> Iterator[tuple[str, Field]]:
+    """The inputs of the office form, in the order of the page."""
+    yield "id", line_field(_l("Id (a short slug, e.g. it-interior)"), OFFICE["id"])
+    yield "office", line_field(_l("Office, in English"), OFFICE["office"])
+    yield "office_local", line_field(_l("Office, in its own language"), OFFICE["office_local"])
+    yield "person", line_field(_l("Officeholder"), OFFICE["person"])
+    yield "title", line_field(_l("Title"), OFFICE["title"])
+    yield "country", choice_field(_l("Country of the office"), OFFICE["country"])
+    yield "language", choice_field(_l("Language the office is written to in"), OFFICE["language"])
     for language in LANGUAGES:
-        names[f"salutation_{language}"] = _("Salutation (%(language)s)", language=language)
-        names[f"ask_{language}"] = _("What the office is asked (%(language)s)", language=language)
-    return names
+        label = _l("Salutation (%(language)s)", language=language)
+        yield f"salutation_{language}", line_field(label, OFFICE["salutation"])
+    lines = one_a_line("address.lines", "address.lines")
+    yield "address_lines", area_field(_l("Street and house (one line each)"), lines)
+    yield "postcode", line_field(_l("Postcode"), OFFICE["postcode"])
+    yield "city", line_field(_l("City"), OFFICE["city"])
+    yield "region", line_field(_l("Region or province"), OFFICE["region"])
+    yield "address_country", choice_field(_l("Country of the address"), OFFICE["country"])
+    # A phone the source leaves ambiguous is a line "as written: <the source's digits>".
+    phones = {key: one_a_line(key, "phone", len(AS_WRITTEN) + 1) for key in ("phones", "faxes")}
+    yield "phones", area_field(_l("Phones (one a line)"), phones["phones"])
+    yield "faxes", area_field(_l("Faxes (one a line)"), phones["faxes"])
+    yield "emails", area_field(_l("E-mail addresses (one a line)"), one_a_line("emails", "email"))
+    note = _l("Note on e-mail (required when there is no address)")
+    yield "email_note", area_field(note, OFFICE["email_note"])
+    for language in LANGUAGES:
+        label = _l("What the office is asked (%(language)s)", language=language)
+        yield f"ask_{language}", area_field(label, OFFICE["ask"])
+    tags = OFFICE_ITEMS["tags"] * (OFFICE["tag"] + len(", "))
+    yield "tags", line_field(_l("Tags (separated by commas)"), tags)
+    yield "source", line_field(_l("Source document"), OFFICE["source"])
+    yield "verified", line_field(_l("Last checked against the source"), OFFICE["verified"])
+
+
+class OfficeForm(EditForm):
+    """One office as the organiser edits it; its fields are `office_fields()`."""
+
+    def set_choices(self, ui_language: str) -> None:
+        """The countries named in the interface language, and the letter languages."""
+        country_choices = [("", _("(choose)")), *countries(ui_language).items()]
+        self["country"].choices = country_choices
+        self["address_country"].choices = country_choices
+        self["language"].choices = [(code, code) for code in LANGUAGES]
+
+    def values(self) -> dict[str, str]:
+        """The typed values by field name (for `to_plain` and `merge`)."""
+        return flat_values(self)
+
+    def typed_id(self) -> str:
+        """The id the organiser typed."""
+        return (self["id"].data or "").strip()
+
+
+for _name, _field in office_fields():  # in the page's order: fields sort by creation
+    setattr(OfficeForm, _name, _field)
+del _name, _field
+
+
+class DuplicateForm(EditForm):
+    """The id of the copy of an office."""
+
+    new_id = line_field(_l("Id of the copy"), OFFICE["id"], filters=[stripped])
+
+
+class DeleteForm(EditForm):
+    """The confirmation of a delete: only the version the organiser saw."""
 
 
 def from_plain(plain: Mapping[str, Any]) -> dict[str, str]:
@@ -113,26 +134,6 @@ def from_plain(plain: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def read(form: MultiDict) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """The posted values (line ends as LF) and the errors of the ones over their limit."""
-    values, errors = {}, {}
-    for field in FIELDS:
-        text = form.get(field.name, "").replace("\r\n", "\n").replace("\r", "\n")
-        values[field.name] = text
-        if len(text) > field.limit:
-            errors[field.name] = [too_long(field.limit, len(text))]
-    return values, errors
-
-
-def too_long(limit: int, length: int) -> str:
-    """The message of a field over its limit."""
-    return _(
-        "Please shorten this to %(limit)d characters (it has %(length)d).",
-        limit=limit,
-        length=length,
-    )
-
-
 def to_plain(values: Mapping[str, str]) -> dict[str, Any]:
     """The office in the YAML schema, from the form's values (for edits.add/update_office)."""
     country = values["country"].strip()
@@ -150,20 +151,20 @@ def to_plain(values: Mapping[str, str]) -> dict[str, Any]:
     return plain
 
 
-def errors_by_field(
-    problems: list[Problem], office_ids: set[str]
-) -> tuple[dict[str, list[str]], list[str]]:
-    """Problems of this office by form field; the others (elsewhere in the file) as sentences."""
-    errors: dict[str, list[str]] = {}
+def errors_by_field(problems: list[Problem], office_ids: set[str], form: OfficeForm) -> list[str]:
+    """Put the problems of this office next to their fields; the others (elsewhere in the
+    file) come back as sentences."""
+    fields = by_name(form)
     others = []
     for problem in problems:
         label, _dot, path = problem.field.partition(".")
-        name = form_field(path) if label in office_ids or label.startswith("recipients[") else None
+        mine = label in office_ids or label.startswith("recipients[")
+        name = form_field(path, fields) if mine else None
         if name:
-            errors.setdefault(name, []).append(form_message(problem.message))
+            add_errors(fields[name], [form_message(problem.message)])
         else:
             others.append(f"{problem.where}: {problem.field}: {problem.message}")
-    return errors, others
+    return others
 
 
 def form_message(message: str) -> str:
@@ -173,7 +174,7 @@ def form_message(message: str) -> str:
     return message
 
 
-def form_field(path: str) -> str | None:
+def form_field(path: str, names: Mapping[str, object]) -> str | None:
     """The form field of a dotted path inside an office ("address.city" -> "city")."""
     parts = re.split(r"[.\[]", path)
     head = parts[0]
@@ -182,7 +183,7 @@ def form_field(path: str) -> str | None:
     if head in ("salutation", "ask"):
         language = parts[1] if len(parts) > 1 and parts[1] in LANGUAGES else "en"
         return f"{head}_{language}"
-    return head if head in LIMITS else None
+    return head if head in names else None
 
 
 def _lines(text: str) -> list[str]:

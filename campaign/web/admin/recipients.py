@@ -8,13 +8,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from campaign.directory import CHANNELS, Directory, channels
-from campaign.directory.addresses import countries, recipient_lines
+from campaign.directory.addresses import recipient_lines
 from campaign.editing import offices
 from campaign.errors import CampaignError, ConflictError, InvalidData
-from campaign.models import LANGUAGES, Recipient
+from campaign.models import Recipient
 from campaign.storage import audit
 from campaign.web.admin import bp, merge, office_form
 from campaign.web.admin.common import messages_of, open_directory, opened, save_yaml
+from campaign.web.admin.fields import add_errors, posted_or, reload
+from campaign.web.admin.office_form import DeleteForm, DuplicateForm, OfficeForm
 from campaign.web.current import site
 from campaign.web.i18n import ui_language
 from campaign.yamlfile import load_document
@@ -48,15 +50,15 @@ def recipients():
 
 @bp.route("/recipients/new", methods=["GET", "POST"])
 def office_new():
-    """A form for a new office; saved by editing.offices.add_office."""
+    """A form for a new office."""
     current = open_directory()
     if request.method == "GET":
-        return office_page(current, None, {"language": "en"}, current.version)
-    values, errors = office_form.read(request.form)
-    if errors:
-        return office_page(current, None, values, request.form.get("version", ""), errors=errors)
-    plain = office_form.to_plain(values)
-    return save_office(current, None, values, lambda doc: offices.add_office(doc, plain))
+        return office_page(current, None, office_form_of({"language": "en"}, current.version))
+    form = office_form_of()
+    if not form.validate():
+        return office_page(current, None, form)
+    plain = office_form.to_plain(form.values())
+    return save_office(current, None, form, lambda doc: offices.add_office(doc, plain))
 
 
 @bp.route("/recipients/<office_id>/edit", methods=["GET", "POST"])
@@ -66,18 +68,17 @@ def office_edit(office_id: str):
     if office_id not in current.ids:
         abort(404)
     if request.method == "GET":
-        plain = offices.office_plain(current.document, office_id)
-        return office_page(current, office_id, office_form.from_plain(plain), current.version)
-    values, errors = office_form.read(request.form)
-    if errors:
-        version = request.form.get("version", "")
-        return office_page(current, office_id, values, version, errors=errors)
-    plain = office_form.to_plain(values)
+        values = office_form.from_plain(offices.office_plain(current.document, office_id))
+        return office_page(current, office_id, office_form_of(values, current.version))
+    form = office_form_of()
+    if not form.validate():
+        return office_page(current, office_id, form)
+    plain = office_form.to_plain(form.values())
 
     def change(document) -> None:
         offices.update_office(document, office_id, plain)
 
-    return save_office(current, office_id, values, change)
+    return save_office(current, office_id, form, change)
 
 
 @bp.route("/recipients/<office_id>/duplicate", methods=["GET", "POST"])
@@ -86,33 +87,35 @@ def office_duplicate(office_id: str):
     current = open_directory()
     if office_id not in current.ids:
         abort(404)
-    new_id = request.form.get("new_id", f"{office_id}-copy").strip()[:64]
+    form = posted_or(DuplicateForm, current.version, {"new_id": f"{office_id}-copy"})
     error = []
-    if request.method == "POST":
+    if request.method == "POST" and form.validate():
+        new_id = form.new_id.data or ""
         try:
-            save_yaml(
-                site().recipients.name,
-                request.form.get("version", ""),
+            edit_directory(
+                form,
                 lambda doc: offices.duplicate_office(doc, office_id, new_id),
                 action="duplicate",
             )
-        except CampaignError as refused:
+        except ConflictError as refused:
             error = messages_of(refused)
+        except CampaignError as refused:  # the id: taken, or not a slug
+            error = messages_of(refused)
+            add_errors(form.new_id, error)
         else:
             copied = _(
                 "%(new)s is a copy of %(old)s: change what differs.", new=new_id, old=office_id
             )
             flash(copied, "success")
             return redirect(url_for("admin.office_edit", office_id=new_id), code=303)
-    status = 400 if error else 200
+    form.version.data = current.version  # a second try saves over what the error shows
     return render_template(
         "admin/office_duplicate.html",
         active_page="admin.recipients",
         office=current.get(office_id),
-        new_id=new_id,
-        version=current.version,
+        form=form,
         error=error,
-    ), status
+    ), 400 if error or form.refused() else 200
 
 
 @bp.route("/recipients/<office_id>/delete", methods=["GET", "POST"])
@@ -121,25 +124,23 @@ def office_delete(office_id: str):
     current = open_directory()
     if office_id not in current.ids:
         abort(404)
+    form = posted_or(DeleteForm, current.version)
     error = []
-    if request.method == "POST":
+    if request.method == "POST" and form.validate():
         try:
-            save_yaml(
-                site().recipients.name,
-                request.form.get("version", ""),
-                lambda doc: offices.delete_office(doc, office_id),
-            )
+            edit_directory(form, lambda doc: offices.delete_office(doc, office_id))
         except CampaignError as refused:
             error = messages_of(refused)
         else:
             deleted = _("%(id)s was deleted. Its previous version is in the history.", id=office_id)
             flash(deleted, "success")
             return redirect(url_for("admin.recipients"), code=303)
+    form.version.data = current.version
     return render_template(
         "admin/office_delete.html",
         active_page="admin.recipients",
         office=current.get(office_id),
-        version=current.version,
+        form=form,
         error=error,
     ), 400 if error else 200
 
@@ -147,69 +148,77 @@ def office_delete(office_id: str):
 # --- helpers --------------------------------------------------------------------------------
 
 
-def save_office(current: Directory, office_id: str | None, values: dict, change):
+def office_form_of(values: dict | None = None, version: str = "") -> OfficeForm:
+    """The posted office form, or (GET) one opened with `values` at the file's `version`."""
+    form = posted_or(OfficeForm, version, values or {})
+    form.set_choices(ui_language())
+    return form
+
+
+def edit_directory(form, change, action: str = "") -> None:
+    """One safe save of recipients.yaml from the version the form was opened on."""
+    save_yaml(site().recipients.name, form.version.data or "", change, action=action)
+
+
+def save_office(current: Directory, office_id: str | None, form: OfficeForm, change):
     """One safe save of an office form; the form again, with the input kept, on any refusal."""
-    version = request.form.get("version", "")
+    version = form.version.data or ""
     try:
         save_yaml(site().recipients.name, version, change)
     except ConflictError as conflict:
-        values, notes = refreshed(current, office_id, values, version)
-        return office_page(
-            current, office_id, values, conflict.current_version, conflict=conflict, notes=notes
-        )
+        notes = refreshed(current, office_id, form, version, conflict.current_version)
+        return office_page(current, office_id, form, conflict=conflict, notes=notes)
     except InvalidData as invalid:
-        ids = {values["id"].strip(), office_id or ""}
-        errors, others = office_form.errors_by_field(invalid.problems, ids)
-        return office_page(current, office_id, values, version, errors=errors, others=others)
+        ids = {form.typed_id(), office_id or ""}
+        others = office_form.errors_by_field(invalid.problems, ids, form)
+        return office_page(current, office_id, form, others=others)
     except CampaignError as refused:
-        new_id = values["id"].strip()
-        taken = new_id != office_id and new_id in current.ids
-        errors = {"id": messages_of(refused)} if taken else {}
-        others = [] if errors else messages_of(refused)
-        return office_page(current, office_id, values, version, errors=errors, others=others)
+        new_id = form.typed_id()
+        if new_id != office_id and new_id in current.ids:  # the id is taken
+            add_errors(form["id"], messages_of(refused))
+            return office_page(current, office_id, form)
+        return office_page(current, office_id, form, others=messages_of(refused))
     flash(_("Saved. The change is in recipients.yaml and in the history."), "success")
-    return redirect(url_for("admin.office_edit", office_id=values["id"].strip()), code=303)
+    return redirect(url_for("admin.office_edit", office_id=form.typed_id()), code=303)
 
 
-def refreshed(current: Directory, office_id: str | None, values: dict, version: str):
-    """After a conflict: my edits over the office as saved now, and notes on what changed."""
+def refreshed(current: Directory, office_id, form: OfficeForm, version: str, newest: str) -> dict:
+    """After a conflict: my edits over the office as saved now (in the form, at the newest
+    version), and notes on what someone else changed."""
     first = opened(site().recipients.name, version)
     if office_id is None or first is None or office_id not in current.ids:
-        return values, {}
+        form.version.data = newest
+        return {}
     before = offices.office_plain(load_document(first, site().recipients.name), office_id)
     now = offices.office_plain(current.document, office_id)
-    return merge.merge(values, office_form.from_plain(before), office_form.from_plain(now))
+    merged, notes = merge.merge(
+        form.values(), office_form.from_plain(before), office_form.from_plain(now)
+    )
+    reload(form, merged, newest)
+    return notes
 
 
 def office_page(
     current: Directory,
     office_id: str | None,
-    values: dict,
-    version: str,
+    form: OfficeForm,
     *,
-    errors: dict | None = None,
     others: list | None = None,
     conflict: ConflictError | None = None,
     notes: dict | None = None,
 ):
     """The office form with its values, errors, conflict and the address as it prints."""
     office = current.get(office_id) if office_id else None
-    refused = bool(errors or others or conflict)
+    refused = form.refused() or bool(others)
     html = render_template(
         "admin/office_form.html",
         active_page="admin.recipients",
         office=office,
         printed=printed_address(office) if office else [],
-        values=values,
-        version=version,
-        errors=errors or {},
+        form=form,
         others=others or [],
         conflict=conflict,
         notes=notes or {},
-        labels=office_form.labels(),
-        limits=office_form.LIMITS,
-        country_choices=[("", _("(choose)")), *countries(ui_language()).items()],
-        language_choices=[(code, code) for code in LANGUAGES],
     )
     return html, 409 if conflict else (400 if refused else 200)
 

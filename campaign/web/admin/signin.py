@@ -8,34 +8,31 @@ from flask_babel import gettext as _
 from campaign.storage import organisers
 from campaign.web.admin import auth, bp
 from campaign.web.admin.common import console_path, who
+from campaign.web.admin.forms import SignInForm
 from campaign.web.current import site
 from campaign.web.guards import TooMany, client_key
-
-NAME_LIMIT = 64
-PASSWORD_LIMIT = organisers.MAX_LENGTH
 
 
 @bp.route("", methods=["GET", "POST"])
 def sign_in():
     """The sign-in form; a right name and password start a fresh session."""
+    form = SignInForm()
     if request.method == "GET":
         if auth.current_organiser():
             return redirect(url_for("admin.dashboard"))
-        return sign_in_page()
-    name = request.form.get("name", "").strip()
-    password = request.form.get("password", "")
+        return sign_in_page(form)
+    name, password = form.name.data or "", form.password.data or ""
     keys = (auth.account_key(name), client_key())
     limiters = auth.limiters()
     try:
         limiters.per_account.check(keys[0])
         limiters.per_client.check(keys[1])
     except TooMany as refused:
-        return too_many(name, refused.retry_after)
-    fits = len(name) <= NAME_LIMIT and len(password) <= PASSWORD_LIMIT
-    if not (fits and organisers.verify(site().instance, name, password)):
+        return too_many(form, refused.retry_after)
+    if not (form.validate() and organisers.verify(site().instance, name, password)):
         limiters.per_account.add(keys[0])
         limiters.per_client.add(keys[1])
-        return sign_in_page(name, _("The name or the password is not right."), 400)
+        return sign_in_page(form, _("The name or the password is not right."), 400)
     auth.start_session(auth.stored_name(name))
     return redirect(safe_next(request.args.get("next")), code=303)
 
@@ -53,29 +50,27 @@ def sign_out():
     return redirect(url_for("admin.sign_in", out=1), code=303)
 
 
-def sign_in_page(name: str = "", error: str = "", status: int = 200, retry_after: int = 0):
-    """The sign-in page, with the name kept and the error, if any."""
+def sign_in_page(form: SignInForm, error: str = "", status: int = 200, retry_after: int = 0):
+    """The sign-in page, with the name kept (never the password) and the error, if any."""
     signed_out = request.args.get("out") == "1" and not error
     html = render_template(
         "admin/sign_in.html",
-        name=name[:NAME_LIMIT],
+        form=form,
         error=error,
         signed_out=signed_out,
-        name_limit=NAME_LIMIT,
-        password_limit=PASSWORD_LIMIT,
         retry_minutes=-(-retry_after // 60),
     )
     headers = {"Retry-After": str(retry_after)} if retry_after else {}
     return html, status, headers
 
 
-def too_many(name: str, retry_after: int):
+def too_many(form: SignInForm, retry_after: int):
     """429: too many failed sign-ins for this account or from this client."""
     message = _(
         "Too many failed sign-ins. Wait %(minutes)d minutes, then try again.",
         minutes=-(-retry_after // 60),
     )
-    return sign_in_page(name, message, 429, retry_after)
+    return sign_in_page(form, message, 429, retry_after)
 
 
 def safe_next(wanted: str | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from campaign.directory import interchange
@@ -12,6 +12,7 @@ from campaign.editing import csv_import
 from campaign.errors import CampaignError, ConflictError
 from campaign.web.admin import bp, carry
 from campaign.web.admin.common import messages_of, open_directory, save_yaml
+from campaign.web.admin.forms import ImportConfirmForm, ImportForm, upload_limit
 from campaign.web.current import download, site
 
 NAME_LIMIT = 100
@@ -34,51 +35,43 @@ def export_vcard():
 @bp.get("/import")
 def import_form():
     """Export links and the upload form of an import."""
-    return import_page()
+    return import_page(ImportForm())
 
 
 @bp.post("/import")
 def import_preview():
     """What the uploaded CSV would add and change; nothing is written yet."""
-    upload = request.files.get("csv")
-    if upload is None or not upload.filename:
-        return import_page([_("Choose a CSV file to upload.")])
-    limit = current_app.config["ADMIN_IMPORT_MAX_BYTES"]
-    data = upload.stream.read(limit + 1)
-    if len(data) > limit:
-        return import_page([_("The file is larger than %(kb)d KB; split it.", kb=limit // 1000)])
-    name = file_name(upload.filename)
+    form = ImportForm()
+    if not form.validate():
+        return import_page(form)
+    name, data = file_name(form.file_name()), form.content()
     current = open_directory()
     try:
         preview = csv_import.preview_import(data, current.document, name)
     except CampaignError as error:
-        return import_page(messages_of(error))
+        return import_page(form, messages_of(error))
     blob, signed = carry.pack(data, current.version)
+    carried = {"name": name, "blob": blob, "signed": signed, "version": current.version}
+    confirm = ImportConfirmForm(formdata=None, data=carried)
     return render_template(
         "admin/import_preview.html",
         active_page="admin.import_form",
         preview=preview,
-        name=name,
-        blob=blob,
-        signed=signed,
-        version=current.version,
+        form=confirm,
     ), 200 if preview.ok else 400
 
 
 @bp.post("/import/confirm")
 def import_confirm():
     """Apply the previewed CSV in one safe save, if the directory has not changed meanwhile."""
-    name = file_name(request.form.get("name", ""))
-    version = request.form.get("version", "")
+    form = ImportConfirmForm()
+    name = file_name(form.name.data or "")
+    version = form.version.data or ""
     try:
-        data = carry.unpack(
-            request.form.get("blob", ""),
-            request.form.get("signed", ""),
-            version,
-            current_app.config["ADMIN_IMPORT_MAX_BYTES"],
-        )
+        data = carry.unpack(form.blob.data or "", form.signed.data or "", version, upload_limit())
     except carry.Tampered:
-        return import_page([_("The file to import was lost on the way. Upload it again.")])
+        lost = _("The file to import was lost on the way. Upload it again.")
+        return import_page(ImportForm(formdata=None), [lost])
 
     def apply(document) -> None:
         csv_import.apply_import(csv_import.preview_import(data, document, name), document)
@@ -90,20 +83,22 @@ def import_confirm():
             "The directory changed after the preview, so nothing was imported. "
             "Upload the file again to see a new preview."
         )
-        return import_page([intro, *conflict.changes], status=409)
+        return import_page(ImportForm(formdata=None), [intro, *conflict.changes], status=409)
     except CampaignError as error:
-        return import_page(messages_of(error))
+        return import_page(ImportForm(formdata=None), messages_of(error))
     flash(_("%(name)s was imported.", name=name), "success")
     return redirect(url_for("admin.recipients"), code=303)
 
 
-def import_page(problems: list[str] | None = None, status: int = 0):
+def import_page(form: ImportForm, problems: list[str] | None = None, status: int = 0):
     """The import and export page, with the problems of the last attempt."""
+    problems = [*(str(message) for message in form.csv.errors), *(problems or [])]
     html = render_template(
         "admin/import.html",
         active_page="admin.import_form",
-        problems=problems or [],
-        limit_kb=current_app.config["ADMIN_IMPORT_MAX_BYTES"] // 1000,
+        form=form,
+        problems=problems,
+        limit_kb=upload_limit() // 1000,
         columns=interchange.COLUMNS,
     )
     return html, status or (400 if problems else 200)
