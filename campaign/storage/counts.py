@@ -13,7 +13,7 @@ import datetime as dt
 import io
 import os
 import sqlite3
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Mapping
 
 from campaign.directory.schema import CHANNELS
 from campaign.errors import CampaignError
@@ -85,27 +85,39 @@ def record(
     office: str,
     channel: str,
     day: str | None = None,
-    known_offices: Collection[str] | None = None,
+    reachable: Mapping[str, Collection[str]] | None = None,
 ) -> None:
     """Count one letter sent to `office` by `channel` on `day` (default: today, UTC)."""
-    record_many(db_path, [(office, channel)], day, known_offices)
+    record_many(db_path, [(office, channel)], day, reachable)
 
 
 def record_many(
     db_path: str | os.PathLike[str],
     sent: Iterable[tuple[str, str]],
     day: str | None = None,
-    known_offices: Collection[str] | None = None,
+    reachable: Mapping[str, Collection[str]] | None = None,
 ) -> int:
-    """Count each (office, channel) once, in one transaction; return how many were counted."""
+    """Count each (office, channel) once, in one transaction; return how many were counted.
+
+    With `reachable` (office id -> its channels), only a known office by one of its own
+    channels counts: an "I sent it" for a fax to an office without one is refused.
+    """
     day = check_day(day)
-    rows = [
-        (check_office(office, known_offices), check_channel(channel), day)
-        for office, channel in dict.fromkeys(sent)
-    ]
+    rows = [_checked(office, channel, day, reachable) for office, channel in dict.fromkeys(sent)]
     with _connection(db_path) as connection:
         connection.executemany(_INCREMENT, rows)
     return len(rows)
+
+
+def _checked(
+    office: str, channel: str, day: str, reachable: Mapping[str, Collection[str]] | None
+) -> tuple[str, str, str]:
+    """One row to count, or CampaignError when the office or its channel is not right."""
+    check_office(office, reachable)
+    check_channel(channel)
+    if reachable is not None and channel not in reachable[office]:
+        raise CampaignError(f"{office} cannot be reached by {channel}")
+    return office, channel, day
 
 
 def total(db_path: str | os.PathLike[str]) -> int:

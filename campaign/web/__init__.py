@@ -70,7 +70,7 @@ def make_guards(app: Flask) -> guards.Guards:
     settings = app.config
     return guards.Guards(
         limiter=guards.SlidingWindow(settings["RATE_LIMIT"], settings["RATE_WINDOW_S"]),
-        sent_limiter=guards.SlidingWindow(settings["SENT_RATE_LIMIT"], settings["RATE_WINDOW_S"]),
+        sent_limiter=guards.SlidingWindow(settings["SENT_RATE_LIMIT"], settings["SENT_WINDOW_S"]),
         renders=RenderPool(
             settings["PDF_RENDERS_PER_PROCESS"],
             wait_s=settings["PDF_RENDER_WAIT_S"],

@@ -38,7 +38,10 @@ DEFAULTS = {
     "RETRY_AFTER_S": 10,
     "RATE_LIMIT": 20,  # PDF and .eml generations per client and window, per process
     "RATE_WINDOW_S": 60,
-    "SENT_RATE_LIMIT": 10,  # "I sent it" reports per client and window, per process
+    # "I sent it" reports per client in an hour; each counts an office and channel once, so
+    # one client adds at most SENT_RATE_LIMIT x (the channels of all offices) letters an hour.
+    "SENT_RATE_LIMIT": 10,
+    "SENT_WINDOW_S": 3600,
     "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For may be believed
     # The organisers' console: failed sign-ins per account and per client in a window (per
     # process), how long a session lasts, the largest CSV to import.

@@ -128,8 +128,8 @@ def test_bad_values_are_refused(empty, office, channel, day):
 
 def test_unknown_office_is_refused_when_the_offices_are_given(empty):
     with pytest.raises(CampaignError, match="unknown office"):
-        counts.record(empty, "xx-nowhere", "post", known_offices={"it-interior"})
-    counts.record(empty, "it-interior", "post", known_offices={"it-interior"})
+        counts.record(empty, "xx-nowhere", "post", reachable={"it-interior": ("post",)})
+    counts.record(empty, "it-interior", "post", reachable={"it-interior": ("post",)})
     assert counts.total(empty) == 1
 
 

@@ -15,6 +15,7 @@ from flask import (
 )
 
 from campaign import limits
+from campaign.directory import channels
 from campaign.errors import CampaignError, InvalidData, Problem
 from campaign.letters import drafts, pdf
 from campaign.models import Letter, localized
@@ -115,7 +116,7 @@ def sent():
     reported = [value.partition(":")[::2] for value in request.form.getlist("sent")]
     try:
         number = (
-            counts.record_many(counts_db(), reported, known_offices=current.directory.ids)
+            counts.record_many(counts_db(), reported, reachable=reachable(current))
             if reported
             else 0
         )
@@ -132,6 +133,11 @@ def thanks():
 
 
 # --- helpers: no business logic, only the calls the views share ---------------------------
+
+
+def reachable(current: Loaded) -> dict[str, tuple[str, ...]]:
+    """Each office's channels: the only ones "I sent it" may count."""
+    return {office.id: channels(office) for office in current.directory.recipients}
 
 
 def open_campaign() -> Loaded:

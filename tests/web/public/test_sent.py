@@ -52,3 +52,17 @@ def test_sent_reports_are_rate_limited(client, app):
 
 def test_sent_via_get_is_405(client):
     assert client.get("/sent").status_code == 405
+
+
+@pytest.mark.parametrize("value", ["it-interior:email", "it-interior:fax", "kz-president:email"])
+def test_a_channel_the_office_does_not_have_is_400_and_counts_nothing(client, value):
+    data = {"csrf_token": csrf_token(client), "sent": ["kz-president:post", value]}
+    assert client.post("/sent", data=data).status_code == 400
+    assert total_on_campaign_page(client) == "0 letters sent so far."
+
+
+def test_each_office_and_channel_counts_once_per_report(client, app):
+    sent = ["kz-president:post"] * 50 + ["kz-nsc-atyrau:email", "kz-nsc-atyrau:email"]
+    response = client.post("/sent", data={"csrf_token": csrf_token(client), "sent": sent})
+    assert response.status_code == 303
+    assert counts.by_channel(app.config["COUNTS_DB"]) == {"email": 1, "post": 1}
