@@ -4,7 +4,8 @@ import shutil
 
 import pytest
 
-from tests.builders import ROOT
+from campaign.site import Site
+from tests.builders import ROOT, copy_site
 
 RECIPIENTS = ROOT / "recipients.yaml"
 TEMPLATES = ROOT / "letter_templates"
@@ -29,3 +30,9 @@ def campaign_copy(tmp_path):
     )
     (tmp_path / "recipients.yaml").write_text(text, encoding="utf-8")
     return tmp_path
+
+
+@pytest.fixture
+def site(tmp_path) -> Site:
+    """A Site on a copy of the bundled campaign in tmp_path, with an empty instance folder."""
+    return copy_site(tmp_path)

@@ -1,18 +1,17 @@
-"""The recipient directory: the bundled file, validation with line numbers, safe saving."""
+"""The recipient directory: the bundled file, and validation with line numbers.
+
+Saving it is the one edit pipeline's: tests/editing/test_pipeline.py.
+"""
 
 from __future__ import annotations
 
-import fcntl
-import os
-import shutil
 from pathlib import Path
 
 import phonenumbers
 import pytest
 
 from campaign import directory
-from campaign.directory import recipients_file
-from campaign.errors import CampaignError, ConflictError, InvalidData
+from campaign.errors import CampaignError, InvalidData
 from campaign.models import LANGUAGES
 from tests.builders import RECIPIENTS as BUNDLED
 
@@ -285,124 +284,3 @@ def test_all_problems_are_reported_at_once(tmp_path):
     assert len(problems) == 5, problems
     for line in (4, 5, 12, 17, 19):
         assert any(f"r.yaml:{line}: it-test." in problem for problem in problems), line
-
-
-# --- saving ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def copy(tmp_path) -> Path:
-    """A copy of the bundled directory to save into."""
-    path = tmp_path / "recipients.yaml"
-    shutil.copyfile(BUNDLED, path)
-    return path
-
-
-def test_unmodified_load_and_save_is_byte_identical(copy):
-    before = copy.read_bytes()
-    loaded = directory.load(copy)
-    saved = directory.save(copy, loaded.document, loaded.version)
-    assert copy.read_bytes() == before
-    assert saved.version == loaded.version
-
-
-def test_save_keeps_comments_key_order_and_quoting(copy):
-    loaded = directory.load(copy)
-    loaded.document["recipients"][0]["office"] = "Ministry of the Interior (Italy)"
-    saved = directory.save(copy, loaded.document, loaded.version)
-    text = copy.read_text(encoding="utf-8")
-    assert "    office: Ministry of the Interior (Italy)\n" in text
-    assert '      - "+390636064651"  # source: "+3 90636 064 651"\n' in text
-    assert text.startswith("# The recipient directory")
-    assert '      postcode: "00184"\n' in text
-    assert list(saved.document["recipients"][0]) == list(directory.ENTRY_KEYS)
-    assert saved.get("it-interior").office == "Ministry of the Interior (Italy)"
-    assert saved.version != loaded.version
-    before = BUNDLED.read_text(encoding="utf-8").splitlines()
-    changed = [a for a, b in zip(before, text.splitlines(), strict=True) if a != b]
-    assert changed == ["    office: Ministry of the Interior of Italy"]
-
-
-def test_save_keeps_the_previous_version_as_backup(copy):
-    before = copy.read_bytes()
-    loaded = directory.load(copy)
-    loaded.document["recipients"][1]["office"] = "Changed"
-    directory.save(copy, loaded.document, loaded.version)
-    assert directory.backup_path(copy) == copy.with_name("recipients.yaml.bak")
-    assert directory.backup_path(copy).read_bytes() == before
-
-
-def test_concurrent_save_is_a_conflict(copy):
-    first, second = directory.load(copy), directory.load(copy)
-    first.document["recipients"][0]["office"] = "First editor"
-    directory.save(copy, first.document, first.version)
-    saved = copy.read_bytes()
-    second.document["recipients"][0]["office"] = "Second editor"
-    with pytest.raises(ConflictError, match="was changed since you opened it"):
-        directory.save(copy, second.document, second.version)
-    assert copy.read_bytes() == saved
-    assert b"First editor" in saved
-
-
-def test_failing_replace_leaves_the_file_intact_and_no_temp_file(copy, monkeypatch):
-    before = copy.read_bytes()
-    loaded = directory.load(copy)
-    loaded.document["recipients"][0]["office"] = "Never written"
-    real_replace = os.replace
-
-    def failing_replace(source, target):
-        if Path(target) == copy:
-            raise OSError(28, "No space left on device")
-        real_replace(source, target)
-
-    monkeypatch.setattr(os, "replace", failing_replace)
-    with pytest.raises(CampaignError, match=r"could not save .*the file was not changed"):
-        directory.save(copy, loaded.document, loaded.version)
-    assert copy.read_bytes() == before
-    assert not list(copy.parent.glob("*.tmp"))
-    assert directory.load(copy).version == loaded.version
-
-
-def test_failing_write_removes_the_temp_file(copy, monkeypatch):
-    before = copy.read_bytes()
-    loaded = directory.load(copy)
-
-    def failing_fsync(fd):
-        raise OSError(5, "Input/output error")
-
-    monkeypatch.setattr(os, "fsync", failing_fsync)
-    with pytest.raises(CampaignError, match="could not save"):
-        directory.save(copy, loaded.document, loaded.version)
-    assert copy.read_bytes() == before
-    assert not list(copy.parent.glob("*.tmp"))
-
-
-def test_invalid_document_is_not_saved(copy):
-    before = copy.read_bytes()
-    loaded = directory.load(copy)
-    loaded.document["recipients"][0]["emails"].append("not-an-address")
-    with pytest.raises(InvalidData, match=r"recipients\.yaml:\d+: it-interior\.emails\[0\]:"):
-        directory.save(copy, loaded.document, loaded.version)
-    assert copy.read_bytes() == before
-    assert not directory.backup_path(copy).exists()
-
-
-def test_save_waits_for_the_lock_then_gives_up(copy, monkeypatch):
-    loaded = directory.load(copy)
-    monkeypatch.setattr(recipients_file, "LOCK_TIMEOUT", 0.2)
-    fd = os.open(copy.with_name("recipients.yaml.lock"), os.O_CREAT | os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        with pytest.raises(CampaignError, match="another save is in progress"):
-            directory.save(copy, loaded.document, loaded.version)
-    finally:
-        os.close(fd)
-    directory.save(copy, loaded.document, loaded.version)  # free again once released
-
-
-def test_save_creates_a_new_file_from_version_empty(tmp_path):
-    loaded = directory.load(write(tmp_path, VALID))
-    target = tmp_path / "new.yaml"
-    saved = directory.save(target, loaded.document, "")
-    assert target.read_text(encoding="utf-8") == VALID
-    assert saved.ids == ("it-test",)
