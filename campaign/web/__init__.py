@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from campaign import limits
 from campaign.letters.render_pool import RenderPool
 from campaign.site import Site
+from campaign.storage.throttle import Throttle
 from campaign.web import config, error_pages, guards, i18n
 from campaign.web.public import campaign_page, forms
 from campaign.web.resources import Resources
@@ -61,16 +62,22 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.secret_key(config.Path(app.instance_path))
     app.config["SESSION_COOKIE_SECURE"] = config.secure_cookies(app.config, app.debug)
+    if not app.config.get("LIMITS_DB"):
+        app.config["LIMITS_DB"] = os.path.join(app.instance_path, "limits.sqlite3")
     if not app.config.get("COUNTS_DB"):
         app.config["COUNTS_DB"] = os.path.join(app.instance_path, "counts.sqlite3")
 
 
 def make_guards(app: Flask) -> guards.Guards:
-    """The rate limiters and the PDF render bound of this process."""
+    """The limits per client (shared by every worker) and the PDF workers of this process."""
     settings = app.config
+    throttle = Throttle(settings["LIMITS_DB"], settings["SECRET_KEY"])
+    app.extensions["campaign.throttle"] = throttle
     return guards.Guards(
-        limiter=guards.SlidingWindow(settings["RATE_LIMIT"], settings["RATE_WINDOW_S"]),
-        sent_limiter=guards.SlidingWindow(settings["SENT_RATE_LIMIT"], settings["SENT_WINDOW_S"]),
+        limiter=guards.Window(throttle, "pdf", settings["RATE_LIMIT"], settings["RATE_WINDOW_S"]),
+        sent_limiter=guards.Window(
+            throttle, "sent", settings["SENT_RATE_LIMIT"], settings["SENT_WINDOW_S"]
+        ),
         renders=RenderPool(
             settings["PDF_RENDERS_PER_PROCESS"],
             wait_s=settings["PDF_RENDER_WAIT_S"],

@@ -18,6 +18,7 @@ DEFAULTS = {
     "RECIPIENTS": str(PROJECT_ROOT / "recipients.yaml"),
     "TEMPLATES": str(PROJECT_ROOT / "letter_templates"),
     "COUNTS_DB": None,  # default: <instance>/counts.sqlite3
+    "LIMITS_DB": None,  # the limits shared by every worker; default: <instance>/limits.sqlite3
     # The preview posts every letter back (multipart, so Cyrillic costs 2 bytes a letter, not
     # the 6 of URL encoding): 8 letters edited to limits.BODY stay under 256 KiB.
     "MAX_CONTENT_LENGTH": 256 * 1024,
@@ -36,17 +37,21 @@ DEFAULTS = {
     # supporters landing on one worker wait their turn instead of getting 503.
     "PDF_RENDER_WAIT_S": 5.0,
     "RETRY_AFTER_S": 10,
-    "RATE_LIMIT": 20,  # PDF and .eml generations per client and window, per process
+    "RATE_LIMIT": 20,  # PDF and .eml generations per client and window, across all workers
     "RATE_WINDOW_S": 60,
     # "I sent it" reports per client in an hour; each counts an office and channel once, so
     # one client adds at most SENT_RATE_LIMIT x (the channels of all offices) letters an hour.
     "SENT_RATE_LIMIT": 10,
     "SENT_WINDOW_S": 3600,
     "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For may be believed
-    # The organisers' console: failed sign-ins per account and per client in a window (per
-    # process), how long a session lasts, the largest CSV to import.
+    # The organisers' console: failed sign-ins in a window, across all workers, from one client
+    # for one account and for any; past ACCOUNT_FREE failures of an account from anywhere, each
+    # try waits a delay that doubles up to MAX_DELAY (so nobody can lock an organiser out for
+    # more than that); how long a session lasts; the largest CSV to import.
     "ADMIN_SIGNIN_ACCOUNT_LIMIT": 5,
     "ADMIN_SIGNIN_CLIENT_LIMIT": 20,
+    "ADMIN_SIGNIN_ACCOUNT_FREE": 10,
+    "ADMIN_SIGNIN_MAX_DELAY_S": 60,
     "ADMIN_SIGNIN_WINDOW_S": 15 * 60,
     "ADMIN_SESSION_MAX_AGE_S": 12 * 3600,
     "ADMIN_IMPORT_MAX_BYTES": limits.UPLOAD_BYTES,

@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from campaign.errors import Busy, CampaignError, RenderTimeout
-from campaign.web.guards import TooMany
+from campaign.storage.throttle import Limited
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def register(app: Flask) -> None:
     def csrf_failed(error):
         return error_page(400)
 
-    @app.errorhandler(TooMany)
+    @app.errorhandler(Limited)
     def too_many(error):
         return error_page(429, error.retry_after)
 

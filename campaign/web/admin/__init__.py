@@ -29,8 +29,7 @@ NAVIGATION = (
 
 
 def init_app(app: Flask) -> None:
-    """The sign-in limiters and the blueprint."""
-    app.extensions["campaign.admin"] = auth.make_limiters(app.config)
+    """The console's blueprint."""
     app.register_blueprint(bp)
 
 

@@ -9,42 +9,57 @@ the account's current one (`organisers.session_epoch`): signing out replaces it
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass
 
 from flask import current_app, g, session
 
 from campaign.storage import organisers
+from campaign.storage.throttle import Limited, Throttle
 from campaign.web.current import site
-from campaign.web.guards import SlidingWindow
 
 
-@dataclass(frozen=True)
-class Limiters:
-    """The sign-in limiters of this process, in app.extensions["campaign.admin"]."""
+def check_sign_in(name: str, client: str) -> None:
+    """Raise Limited (429) when this sign-in may not be tried now.
 
-    per_account: SlidingWindow  # failed sign-ins per account
-    per_client: SlidingWindow  # failed sign-ins per client
-
-
-def make_limiters(settings: Mapping) -> Limiters:
-    """Limiters with the app's settings."""
+    Failures count across every worker: from this client for this account, and from this
+    client for any account, up to a limit in the window; and for the account from anywhere,
+    past a free number, each try must wait a delay that doubles up to a cap. So someone who
+    guesses from many addresses slows an organiser down by at most the cap, never locks
+    them out.
+    """
+    settings, throttle = current_app.config, _throttle()
     window = settings["ADMIN_SIGNIN_WINDOW_S"]
-    return Limiters(
-        SlidingWindow(settings["ADMIN_SIGNIN_ACCOUNT_LIMIT"], window),
-        SlidingWindow(settings["ADMIN_SIGNIN_CLIENT_LIMIT"], window),
-    )
+    account = _account_key(name)
+    throttle.check("signin-client", client, settings["ADMIN_SIGNIN_CLIENT_LIMIT"], window)
+    pair = f"{account}\n{client}"
+    throttle.check("signin-pair", pair, settings["ADMIN_SIGNIN_ACCOUNT_LIMIT"], window)
+    failures = throttle.recent("signin-account", account, window)
+    past_free = len(failures) - settings["ADMIN_SIGNIN_ACCOUNT_FREE"]
+    if past_free >= 0:
+        delay = min(2.0**past_free, settings["ADMIN_SIGNIN_MAX_DELAY_S"])
+        wait = failures[-1] + delay - time.time()
+        if wait > 0:
+            raise Limited(max(1, math.ceil(wait)))
 
 
-def limiters() -> Limiters:
-    """This app's sign-in limiters."""
-    return current_app.extensions["campaign.admin"]
+def sign_in_failed(name: str, client: str) -> None:
+    """Count a failed sign-in in every window it belongs to."""
+    throttle, window = _throttle(), current_app.config["ADMIN_SIGNIN_WINDOW_S"]
+    account = _account_key(name)
+    throttle.add("signin-client", client, window)
+    throttle.add("signin-pair", f"{account}\n{client}", window)
+    throttle.add("signin-account", account, window)
 
 
-def account_key(name: str) -> str:
-    """The limiter key of an account name (names match regardless of case)."""
+def _throttle() -> Throttle:
+    """The limits shared by every worker."""
+    return current_app.extensions["campaign.throttle"]
+
+
+def _account_key(name: str) -> str:
+    """The key of an account name (names match regardless of case)."""
     return name.casefold()[:64]
 
 

@@ -6,11 +6,12 @@ from flask import redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from campaign.storage import organisers
+from campaign.storage.throttle import Limited
 from campaign.web.admin import auth, bp
 from campaign.web.admin.common import console_path, who
 from campaign.web.admin.forms import SignInForm
 from campaign.web.current import site
-from campaign.web.guards import TooMany, client_key
+from campaign.web.guards import client_key
 
 
 @bp.route("", methods=["GET", "POST"])
@@ -22,16 +23,12 @@ def sign_in():
             return redirect(url_for("admin.dashboard"))
         return sign_in_page(form)
     name, password = form.name.data or "", form.password.data or ""
-    keys = (auth.account_key(name), client_key())
-    limiters = auth.limiters()
     try:
-        limiters.per_account.check(keys[0])
-        limiters.per_client.check(keys[1])
-    except TooMany as refused:
+        auth.check_sign_in(name, client_key())
+    except Limited as refused:
         return too_many(form, refused.retry_after)
     if not (form.validate() and organisers.verify(site().instance, name, password)):
-        limiters.per_account.add(keys[0])
-        limiters.per_client.add(keys[1])
+        auth.sign_in_failed(name, client_key())
         return sign_in_page(form, _("The name or the password is not right."), 400)
     auth.start_session(auth.stored_name(name))
     return redirect(safe_next(request.args.get("next")), code=303)

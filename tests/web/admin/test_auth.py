@@ -101,6 +101,53 @@ def test_failed_sign_ins_are_limited_per_client(config, organiser):
     assert sign_in(client).status_code == 429  # another account, the same client
 
 
+def client_at(app, address: str):
+    """A test client whose requests come from `address`."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def test_failures_from_other_clients_do_not_lock_the_organiser_out(config, organiser):
+    app = create_app({**config, "ADMIN_SIGNIN_ACCOUNT_FREE": 2, "ADMIN_SIGNIN_MAX_DELAY_S": 1})
+    wrong = "a wrong guess, long enough"
+    for number in range(2):  # an attacker guesses maria's password from many addresses
+        assert sign_in(client_at(app, f"203.0.113.{number}"), password=wrong).status_code == 400
+    assert sign_in(client_at(app, "203.0.113.50"), password=wrong).status_code == 429  # slowed
+    for number in range(2):  # each further guess waits; the delays double: 1 s, 2 s, ...
+        time.sleep(1.05)
+        guess = sign_in(client_at(app, f"203.0.113.{60 + number}"), password=wrong)
+        assert guess.status_code == 400
+    maria = client_at(app, "198.51.100.7")
+    waited = sign_in(maria)
+    assert waited.status_code == 429
+    assert int(waited.headers["Retry-After"]) == 1  # 4 s by doubling, capped at 1 s
+    time.sleep(1.05)
+    assert sign_in(maria).status_code == 303  # slowed down, never locked out
+
+
+def test_a_client_is_limited_per_account_without_touching_other_clients(config, organiser):
+    app = create_app(config)
+    guesser = client_at(app, "203.0.113.9")
+    for _ in range(5):
+        assert sign_in(guesser, password="a wrong guess, long enough").status_code == 400
+    assert sign_in(guesser).status_code == 429
+    assert sign_in(client_at(app, "198.51.100.7")).status_code == 303  # maria, elsewhere
+
+
+def test_sign_in_limits_hold_across_workers_and_restarts(config, organiser):
+    for _ in range(5):  # each attempt on a fresh app: another worker, or a restarted one
+        client = client_at(create_app(config), "203.0.113.9")
+        assert sign_in(client, password="a wrong guess, long enough").status_code == 400
+    assert sign_in(client_at(create_app(config), "203.0.113.9")).status_code == 429
+
+
+def test_the_limits_store_no_address_and_no_name(app, organiser, instance):
+    sign_in(client_at(app, "203.0.113.77"), password="a wrong guess, long enough")
+    stored = (instance / "limits.sqlite3").read_bytes()
+    assert b"203.0.113.77" not in stored and b"maria" not in stored.lower()
+
+
 def test_the_limit_counts_failures_only(app, organiser):
     for _ in range(6):
         assert sign_in(app.test_client()).status_code == 303
