@@ -28,6 +28,7 @@ BODY = 10_000  # a rendered letter body (about four pages), and a body edited in
 TEMPLATE_SOURCE = 20_000  # the source of a letter body or a call script
 RENDER_BUDGET_S = 2.0  # seconds for all the sample renders of one validation together
 RENDER_S = 0.5  # seconds for one render of one template, for any supporter (a letter: ~1 ms)
+PRINT_RENDER_S = 2.0  # seconds for print.html to lay out one request's letters as HTML
 
 # --- one office of recipients.yaml ----------------------------------------------------------
 OFFICE = {

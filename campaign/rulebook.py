@@ -65,22 +65,25 @@ def load_site(site: Site, replaced: Mapping[str, bytes] | None = None) -> Loaded
     appeal = _collect(problems, site, lambda: render.load(site.templates, replaced))
     if found is None or appeal is None:
         raise InvalidData(problems)
-    _collect(problems, site, lambda: pdf.check_layout(site.templates))
-    problems.extend(render_problems(site, found.recipients, appeal))
+    layout_ok = _collect(problems, site, lambda: pdf.check_layout(site.templates) or True)
+    problems.extend(render_problems(site, found.recipients, appeal, layout=bool(layout_ok)))
     if problems:
         raise InvalidData(problems)
     return Loaded(found, appeal)
 
 
-def render_problems(site: Site, offices: Iterable[Recipient], appeal: Appeal) -> list[Problem]:
-    """What fails when the bodies, call scripts and print layout are filled in for every office."""
+def render_problems(
+    site: Site, offices: Iterable[Recipient], appeal: Appeal, *, layout: bool = True
+) -> list[Problem]:
+    """What fails when the bodies, call scripts and (with `layout`) print.html are filled in
+    for every office."""
     offices = tuple(offices)
     problems: list[Problem] = []
     for language in LANGUAGES:
         _collect(problems, site, partial(check_body, appeal, offices, language))
         if language in appeal.call_scripts:
             _collect(problems, site, partial(_try_call_script, appeal, offices, language))
-    if not problems:
+    if not problems and layout:
         _collect(problems, site, lambda: _try_print_layout(site, appeal, offices))
         problems.extend(_draft_problems(site, appeal, offices))
     return problems
@@ -131,24 +134,41 @@ def _within_budget(
     """Run `each` for every office and sample sender; TemplateError past RENDER_BUDGET_S."""
     start = time.monotonic()
     try:
-        with time_limit(limits.RENDER_BUDGET_S):
+        with time_limit(limits.RENDER_BUDGET_S) as budget:
             for office in offices:
                 for sender in SAMPLE_SENDERS:
                     each(office, sender)
     except TooSlow as slow:
+        if slow.budget is not budget:
+            raise
         line = template.get_corresponding_lineno(slow.line) if slow.line else 0
         seconds = time.monotonic() - start
         raise TemplateError(
-            f"{name}:{line}" if line and ": " not in name else name,
+            render.where(name, line),
             f"rendering the letters takes too long (stopped after {seconds:.1f} s, the limit "
             f"for all {len(offices)} offices is {limits.RENDER_BUDGET_S:g} s); simplify the loops",
         ) from None
 
 
 def _try_print_layout(site: Site, appeal: Appeal, offices: tuple[Recipient, ...]) -> None:
-    """print.html filled in with every office's letter (the HTML only: no PDF is made here)."""
-    for language in LANGUAGES:
-        pdf.html(sample_letters(appeal, offices, language), templates_dir=site.templates)
+    """print.html filled in with every office's letter from each sample supporter, within the
+    budget (the HTML only: no PDF is made here)."""
+    try:
+        with time_limit(limits.RENDER_BUDGET_S) as budget:
+            for sender in SAMPLE_SENDERS:
+                for language in LANGUAGES:
+                    letters = [
+                        render.render_letter(appeal, office, sender, language) for office in offices
+                    ]
+                    pdf.html(letters, templates_dir=site.templates)
+    except TooSlow as slow:
+        if slow.budget is not budget:
+            raise
+        raise TemplateError(
+            pdf.TEMPLATE,
+            f"laying out the letters takes too long (the limit for all of them is "
+            f"{limits.RENDER_BUDGET_S:g} s); simplify print.html",
+        ) from None
 
 
 def _draft_problems(site: Site, appeal: Appeal, offices: tuple[Recipient, ...]) -> list[Problem]:

@@ -19,10 +19,11 @@ from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from campaign import limits
 from campaign.directory import addresses
 from campaign.errors import CampaignError, RenderError, TemplateError
 from campaign.letters.render import error_line
-from campaign.letters.sandbox import letter_environment, private_names
+from campaign.letters.sandbox import TooSlow, letter_environment, private_names, time_limit
 from campaign.models import Letter
 
 PAPERS = ("a4", "letter")
@@ -87,12 +88,25 @@ def html(
         "letters": [letter_context(letter) for letter in letters],
     }
     try:
-        return _environment(Path(templates_dir)).get_template(TEMPLATE).render(context)
+        template = _environment(Path(templates_dir)).get_template(TEMPLATE)
+        with time_limit(limits.PRINT_RENDER_S) as budget:
+            return template.render(context)
+    except TooSlow as slow:
+        if slow.budget is not budget:
+            raise
+        line = template.get_corresponding_lineno(slow.line) if slow.line else 0
+        raise TemplateError(
+            f"{TEMPLATE}:{line}" if line else TEMPLATE,
+            f"laying out the letters takes longer than {limits.PRINT_RENDER_S:g} s; simplify it",
+        ) from None
     except jinja2.TemplateNotFound:
         raise TemplateError(f"{templates_dir}/{TEMPLATE}", "missing; restore it") from None
     except jinja2.TemplateError as error:
         where = f"{TEMPLATE}:{error_line(error, TEMPLATE)}"
         raise TemplateError(where, str(error.message)) from None
+    except Exception as error:  # 1/0, overflow, recursion in print.html
+        where = f"{TEMPLATE}:{error_line(error, TEMPLATE)}"
+        raise TemplateError(where, f"print.html fails: {type(error).__name__}: {error}") from None
 
 
 def check_layout(templates_dir: Path) -> None:

@@ -65,17 +65,17 @@ def compile_source(templates_dir: Path, name: str, source: str) -> jinja2.Templa
     try:
         parsed = environment.parse(source)
     except jinja2.TemplateSyntaxError as error:
-        raise TemplateError(_at(name, error.lineno), str(error.message)) from None
+        raise TemplateError(where(name, error.lineno), str(error.message)) from None
     for line, attribute in private_names(parsed):
         raise TemplateError(
-            _at(name, line),
+            where(name, line),
             f"'{attribute}' is not available to letters; a template may use only the values "
             "listed at the top of the file (sender, recipient, ask, language)",
         )
     return environment.from_string(parsed)
 
 
-def _at(name: str, line: int | None) -> str:
+def where(name: str, line: int | None) -> str:
     """`name:line`; for a template kept inside campaign.yaml, `campaign.yaml: key, line n`."""
     if not line:
         return name
@@ -159,16 +159,18 @@ def render_body(
     """
     context = letter_context(recipient, sender, language)
     try:
-        with time_limit(limits.RENDER_S):
+        with time_limit(limits.RENDER_S) as budget:
             return template.render(context).strip() + "\n"
     except TooSlow as slow:
+        if slow.budget is not budget:
+            raise  # an outer budget ran out: its owner says so, with this line
         line = template.get_corresponding_lineno(slow.line) if slow.line else 0
         raise TemplateError(
-            _at(name, line),
+            where(name, line),
             f"this letter takes longer than {limits.RENDER_S:g} s to write; simplify the loops",
         ) from None
     except Exception as error:  # undefined names, the sandbox, 1/0, overflow, recursion, ...
-        raise TemplateError(_at(name, error_line(error)), _explain(error)) from None
+        raise TemplateError(where(name, error_line(error)), _explain(error)) from None
 
 
 def letter_context(recipient: Recipient, sender: Sender, language: str) -> dict:

@@ -21,6 +21,7 @@ import functools
 import itertools
 import re
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -46,11 +47,18 @@ _NESTED_FORMAT = re.compile(r"\{[^{}]*:[^{}]*\{")  # "{:{width}}": the width is 
 
 
 class TooSlow(BaseException):  # not an Exception: nothing between here and the check catches it
-    """The render ran past its time budget; `line` is the template line it had reached."""
+    """A render ran past a time budget; `line` is the template line it had reached.
 
-    def __init__(self, line: int):
+    `budget` is the one that ran out: limits nest (one render inside a check of many), and
+    each `time_limit` handles only its own.
+    """
+
+    def __init__(self, line: int, budget: object = None):
         super().__init__(line)
-        self.line = line
+        self.line, self.budget = line, budget
+
+
+_deadlines = threading.local()  # this thread's running budgets, innermost last
 
 
 class BoundedBuffer(list):
@@ -228,31 +236,56 @@ def _check_growth(name: str, text: str, args: tuple[Any, ...], kwargs: dict[str,
 
 
 @contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise TooSlow in this thread once template code has run for `seconds`.
+def time_limit(seconds: float) -> Iterator[object]:
+    """Raise TooSlow in this thread once template code has run for `seconds`; yield the budget.
 
     A trace function sees every call, and every line of compiled template code, including each
-    turn of a loop; it checks the clock there. The previous trace function (a debugger,
-    coverage) is put back afterwards.
+    turn of a loop; it checks the clock there, against this budget and every budget it runs
+    inside, so an outer budget still ends an inner render (and TooSlow names which one ran
+    out). The previous trace function (a debugger, coverage) is put back afterwards.
     """
-    deadline = time.monotonic() + seconds
+    budget = object()
+    stack = _deadlines.__dict__.setdefault("stack", [])
+    running = [time.monotonic() + seconds, budget, False]  # deadline, owner, has fired
+    stack.append(running)
+
+    def expired() -> object | None:
+        """The budget that just ran out; each fires once (not again while the stack unwinds)."""
+        now = time.monotonic()
+        for entry in stack:
+            if now > entry[0] and not entry[2]:
+                entry[2] = True
+                return entry[1]
+        return None
 
     def on_line(frame: Any, event: str, arg: Any) -> Callable | None:
-        if time.monotonic() > deadline:
-            raise TooSlow(frame.f_lineno)
+        owner = expired()
+        if owner is not None:
+            raise TooSlow(frame.f_lineno, owner)
         return on_line
 
     def on_call(frame: Any, event: str, arg: Any) -> Callable | None:
-        if time.monotonic() > deadline:
-            raise TooSlow(0)
+        owner = expired()
+        if owner is not None:
+            raise TooSlow(_template_line(frame), owner)
         return on_line if frame.f_code.co_filename == TEMPLATE_FILE else None
 
     previous = sys.gettrace()
     sys.settrace(on_call)
     try:
-        yield
+        yield budget
     finally:
         sys.settrace(previous)
+        stack.pop()
+
+
+def _template_line(frame: Any) -> int:
+    """The line of compiled template code that `frame` runs for (0 outside any template)."""
+    while frame is not None:
+        if frame.f_code.co_filename == TEMPLATE_FILE:
+            return frame.f_lineno
+        frame = frame.f_back
+    return 0
 
 
 def private_names(template_ast: nodes.Template) -> list[tuple[int, str]]:

@@ -116,13 +116,6 @@ def test_renders_over_the_budget_together_are_stopped(site, monkeypatch):
     assert "the limit for all 8 offices is 0.3 s" in message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="render.render_body now runs its own sandbox.time_limit (limits.RENDER_S), whose "
-    "trace function replaces the rulebook budget's one during every render; the budget's "
-    "TooSlow can then only come from on_call with line 0, so rulebook._within_budget never "
-    "names the line",
-)
 def test_renders_over_the_budget_together_are_stopped_at_their_line(site, monkeypatch):
     monkeypatch.setattr(limits, "RENDER_BUDGET_S", 0.3)
     where, _message = refusal(site, SLOWISH)

@@ -159,12 +159,6 @@ def break_print_layout(site: Site, before: str, inserted: str) -> None:
     layout.write_text(text.replace(before, inserted + before, 1), encoding="utf-8")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rulebook._try_print_layout renders print.html only for SAMPLE_SENDERS[0] (via "
-    "sample_letters), never for the name-only sample supporter, so a print layout that fails "
-    "for a supporter without an e-mail passes the check and POST /letters.pdf answers 500",
-)
 def test_a_print_layout_failing_for_a_supporter_without_email_is_refused(site):
     break_print_layout(
         site,
@@ -181,11 +175,6 @@ def test_a_print_layout_failing_for_a_supporter_without_email_is_refused(site):
     assert named_files(check_problems(site)) == {"print.html"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="rulebook._try_print_layout renders print.html without a time limit (no "
-    "_within_budget / time_limit), so a slow print layout is accepted however long it takes",
-)
 def test_a_slow_print_layout_is_stopped_within_the_budget(site, monkeypatch):
     monkeypatch.setattr(limits, "RENDER_BUDGET_S", 0.2)
     loop = "{% for i in range(3000) %}{% for j in range(3000) %}{% endfor %}{% endfor %}"
