@@ -65,8 +65,10 @@ def load_site(site: Site, replaced: Mapping[str, bytes] | None = None) -> Loaded
     appeal = _collect(problems, site, lambda: render.load(site.templates, replaced))
     if found is None or appeal is None:
         raise InvalidData(problems)
-    layout_ok = _collect(problems, site, lambda: pdf.check_layout(site.templates) or True)
-    problems.extend(render_problems(site, found.recipients, appeal, layout=bool(layout_ok)))
+    before = len(problems)
+    _collect(problems, site, lambda: pdf.check_layout(site.templates))
+    layout_ok = len(problems) == before
+    problems.extend(render_problems(site, found.recipients, appeal, layout=layout_ok))
     if problems:
         raise InvalidData(problems)
     return Loaded(found, appeal)
