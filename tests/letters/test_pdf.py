@@ -432,3 +432,15 @@ def test_renders_from_many_threads_are_serialised(monkeypatch):
     for thread in threads:
         thread.join()
     assert overlaps == [1, 1, 1, 1]
+
+
+def test_a_word_longer_than_the_line_is_printed_whole():
+    word = "".join("abcdefghijklmnopqrstuvwxyz"[index % 26] for index in range(10_000))
+    letter = replace(make_letter(italian_ministry()), body=word + "\n")
+    data = render([letter])
+    with pdfplumber.open(io.BytesIO(data)) as document:
+        text = "".join(page.extract_text() for page in document.pages)
+        pages = len(document.pages)
+    pieces = [line for line in text.splitlines() if line.isalpha() and line.islower()]
+    assert "".join(pieces) == word  # broken across lines and pages, every character there
+    assert len(pieces) > 50 and pages >= 3  # it fills pages instead of running off one line
