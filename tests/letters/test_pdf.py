@@ -439,7 +439,7 @@ def test_a_word_longer_than_the_line_is_printed_whole():
     letter = replace(make_letter(italian_ministry()), body=word + "\n")
     data = render([letter])
     with pdfplumber.open(io.BytesIO(data)) as document:
-        text = "".join(page.extract_text() for page in document.pages)
+        text = "\n".join(page.extract_text() for page in document.pages)
         pages = len(document.pages)
     pieces = [line for line in text.splitlines() if line.isalpha() and line.islower()]
     assert "".join(pieces) == word  # broken across lines and pages, every character there
