@@ -9,7 +9,7 @@ from __future__ import annotations
 from campaign.errors import CampaignError, InvalidData, Problem
 from campaign.letters import pdf
 from campaign.models import LANGUAGES
-from campaign.rulebook import load_site, sample_letters
+from campaign.rulebook import batches, load_site, sample_letters
 from campaign.site import Site
 
 
@@ -22,11 +22,11 @@ def check_campaign(site: Site) -> tuple[list[Problem], str]:
     offices = loaded.directory.recipients
     problems = []
     for language in LANGUAGES:  # one document per language: a PDF holds one letter an office
-        letters = sample_letters(loaded.appeal, offices, language)
-        try:
-            pdf.render(letters, templates_dir=site.templates)
-        except CampaignError as error:
-            problems.append(Problem(str(site.templates / pdf.TEMPLATE), str(error)))
+        for letters in batches(sample_letters(loaded.appeal, offices, language)):
+            try:
+                pdf.render(letters, templates_dir=site.templates)
+            except CampaignError as error:
+                problems.append(Problem(str(site.templates / pdf.TEMPLATE), str(error)))
     summary = (
         f"ok: {len(offices)} offices, {len(LANGUAGES)} languages, "
         f"{len(offices) * len(LANGUAGES)} letters rendered as text, PDF and e-mail drafts"

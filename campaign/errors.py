@@ -68,5 +68,9 @@ class Busy(CampaignError):
         self.retry_after = retry_after
 
 
+class TooLarge(CampaignError):
+    """A request asks for more than a limit allows (letters, paragraphs, pages): answer 413."""
+
+
 class RenderTimeout(RenderError):
     """A PDF took longer than its deadline and was stopped."""

@@ -96,6 +96,12 @@ def sample_letters(appeal: Appeal, offices: Iterable[Recipient], language: str) 
     return [render.render_letter(appeal, office, SAMPLE_SENDERS[0], language) for office in offices]
 
 
+def batches(letters: list[Letter]) -> list[list[Letter]]:
+    """The letters in groups as large as one request may print."""
+    size = limits.LETTERS_PER_REQUEST
+    return [letters[start : start + size] for start in range(0, len(letters), size)]
+
+
 # --- the renders ------------------------------------------------------------------------------
 
 
@@ -110,6 +116,12 @@ def check_body(appeal: Appeal, offices: tuple[Recipient, ...], language: str) ->
                 name,
                 f"the letter to {office.id} would be {len(letter.body):,} characters long, an "
                 f"absurd length; the limit is {limits.BODY:,} (about four pages)",
+            )
+        if len(letter.paragraphs) > limits.PARAGRAPHS:
+            raise TemplateError(
+                name,
+                f"the letter to {office.id} would have {len(letter.paragraphs)} paragraphs; "
+                f"the limit is {limits.PARAGRAPHS}",
             )
 
     _within_budget(name, appeal.bodies[language], offices, each)
@@ -162,7 +174,8 @@ def _try_print_layout(site: Site, appeal: Appeal, offices: tuple[Recipient, ...]
                     letters = [
                         render.render_letter(appeal, office, sender, language) for office in offices
                     ]
-                    pdf.html(letters, templates_dir=site.templates)
+                    for batch in batches(letters):
+                        pdf.html(batch, templates_dir=site.templates)
     except TooSlow as slow:
         if slow.budget is not budget:
             raise

@@ -21,7 +21,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from campaign import limits
 from campaign.directory import addresses
-from campaign.errors import CampaignError, RenderError, TemplateError
+from campaign.errors import CampaignError, RenderError, TemplateError, TooLarge
 from campaign.letters.render import error_line
 from campaign.letters.sandbox import TooSlow, letter_environment, private_names, time_limit
 from campaign.models import Letter
@@ -156,11 +156,17 @@ def layout(
     try:
         page = HTML(string=source, url_fetcher=DataOnlyFetcher())
         with _weasyprint_lock:
-            return page.render(font_config=font_configuration(), pdf_variant=PDF_VARIANT)
+            document = page.render(font_config=font_configuration(), pdf_variant=PDF_VARIANT)
     except Exception as error:
         raise RenderError(
             f"{TEMPLATE}: WeasyPrint could not lay out the letters: {error}"
         ) from None
+    if len(document.pages) > limits.PDF_PAGES:
+        raise TooLarge(
+            f"the letters would print {len(document.pages)} pages; one PDF holds at most "
+            f"{limits.PDF_PAGES}: download fewer letters at once, or shorten them"
+        )
+    return document
 
 
 def write(document: Document) -> bytes:
@@ -200,6 +206,10 @@ def check_letters(letters: Sequence[Letter]) -> None:
     """A CampaignError when there is no letter, or two for the same office."""
     if not letters:
         raise CampaignError("no letters to print; choose at least one office")
+    if len(letters) > limits.LETTERS_PER_REQUEST:
+        raise TooLarge(
+            f"{len(letters)} letters; print at most {limits.LETTERS_PER_REQUEST} at once"
+        )
     ids = [letter.recipient.id for letter in letters]
     if len(set(ids)) != len(ids):
         twice = sorted({letter_id for letter_id in ids if ids.count(letter_id) > 1})

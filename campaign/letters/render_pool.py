@@ -21,7 +21,14 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from campaign.errors import Busy, CampaignError, RenderError, RenderTimeout, TemplateError
+from campaign.errors import (
+    Busy,
+    CampaignError,
+    RenderError,
+    RenderTimeout,
+    TemplateError,
+    TooLarge,
+)
 from campaign.models import Letter
 
 _CONTEXT = multiprocessing.get_context("forkserver")
@@ -121,6 +128,8 @@ def _result(answer: tuple[str, Any, Any]) -> bytes:
         return first
     if kind == "template":
         raise TemplateError(first, second)
+    if kind == "too-large":
+        raise TooLarge(first)
     if kind == "campaign":
         raise CampaignError(first)
     raise RenderError(first)
@@ -148,6 +157,8 @@ def _render(pdf: Any, job: Job) -> tuple[str, Any, Any]:
         return ("pdf", data, None)
     except TemplateError as error:
         return ("template", error.problem.where, error.problem.message)
+    except TooLarge as error:
+        return ("too-large", str(error), None)
     except RenderError as error:
         return ("render", str(error), None)
     except CampaignError as error:

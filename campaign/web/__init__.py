@@ -120,5 +120,6 @@ def install_hooks(app: Flask) -> None:
         translation_into=forms.translation_into,
         channel_label=forms.channel_label,
         limits=limits.SENDER,
+        letters_limit=limits.LETTERS_PER_REQUEST,
         office_names=lambda recipient: campaign_page.office(recipient, i18n.ui_language()),
     )

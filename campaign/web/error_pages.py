@@ -10,7 +10,8 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from campaign.errors import Busy, CampaignError, RenderTimeout
+from campaign import limits
+from campaign.errors import Busy, CampaignError, RenderTimeout, TooLarge
 from campaign.storage.throttle import Limited
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,15 @@ def register(app: Flask) -> None:
     @app.errorhandler(Busy)
     def busy(error):
         return error_page(503, error.retry_after)
+
+    @app.errorhandler(TooLarge)
+    def too_large(error):
+        text = _(
+            "One PDF holds at most %(pages)s pages. Download the letters one at a time, or "
+            "shorten them.",
+            pages=limits.PDF_PAGES,
+        )
+        return error_page(413, text=text)
 
     @app.errorhandler(RenderTimeout)
     def too_slow(error):

@@ -13,9 +13,10 @@ import pypdf
 import pytest
 from weasyprint import HTML
 
+from campaign import limits
 from campaign.directory import addresses
-from campaign.errors import CampaignError, TemplateError
-from campaign.letters import pdf
+from campaign.errors import CampaignError, TemplateError, TooLarge
+from campaign.letters import pdf, render_pool
 from campaign.models import Address, Letter, Recipient, Sender
 from tests.builders import TEMPLATES
 
@@ -444,3 +445,30 @@ def test_a_word_longer_than_the_line_is_printed_whole():
     pieces = [line for line in text.splitlines() if line.isalpha() and line.islower()]
     assert "".join(pieces) == word  # broken across lines and pages, every character there
     assert len(pieces) > 50 and pages >= 3  # it fills pages instead of running off one line
+
+
+def test_a_document_over_the_page_limit_is_refused_after_its_layout(monkeypatch):
+    monkeypatch.setattr(limits, "PDF_PAGES", 2)
+    long = replace(make_letter(italian_ministry()), body="\n\n".join(["word " * 150] * 12))
+    with pytest.raises(TooLarge, match=r"would print \d+ pages; one PDF holds at most 2"):
+        render([long])
+
+
+def test_more_letters_than_one_request_may_print_are_refused(monkeypatch):
+    monkeypatch.setattr(limits, "LETTERS_PER_REQUEST", 1)
+    letters = [make_letter(italian_ministry()), make_letter(replace(italian_ministry(), id="b"))]
+    with pytest.raises(TooLarge, match="2 letters; print at most 1 at once"):
+        pdf.html(letters, templates_dir=TEMPLATES)
+
+
+def test_a_worker_sends_a_limit_back_as_the_same_error():
+    class Refusing:
+        @staticmethod
+        def render(*args, **kwargs):
+            raise TooLarge("the letters would print 140 pages")
+
+    job = render_pool.Job((), "a4", TEMPLATES, None)
+    answer = render_pool._render(Refusing, job)
+    assert answer == ("too-large", "the letters would print 140 pages", None)
+    with pytest.raises(TooLarge, match="140 pages"):
+        render_pool._result(answer)

@@ -14,9 +14,10 @@ from wtforms import (
     TextAreaField,
 )
 
+from campaign import limits
 from campaign.directory.addresses import countries
 from campaign.errors import Problem
-from campaign.letters.senders import LIMITS
+from campaign.limits import SENDER as LIMITS
 from campaign.models import LANGUAGES, Recipient
 
 SENDER_FIELDS = ("name", "street", "postcode", "city", "country", "email", "note")
@@ -98,6 +99,10 @@ def problem_message(problem: Problem, value: object) -> str:
             "Please shorten this to %(limit)d characters (it has %(length)d).",
             limit=limit,
             length=len(value.strip()),
+        )
+    if where == "offices" and problem.message == "too many":
+        return _(
+            "Please choose at most %(limit)s offices at once.", limit=limits.LETTERS_PER_REQUEST
         )
     messages = {
         "name": _("Please enter your name: it is the name you sign the letters with."),

@@ -14,7 +14,7 @@ from campaign.errors import InvalidData, Problem
 from campaign.letters import drafts
 from campaign.letters.render import render_call_script, render_letter
 from campaign.letters.senders import make_sender
-from campaign.models import LANGUAGES, Letter, Phone, Recipient, Sender
+from campaign.models import LANGUAGES, Letter, Phone, Recipient, Sender, split_paragraphs
 from campaign.rulebook import Loaded
 from campaign.text import multi_line, one_line
 from campaign.web.public.forms import AUTO, WriteForm
@@ -62,6 +62,8 @@ def read_request(form: WriteForm, loaded: Loaded) -> Request:
     chosen = [office_id for office_id in form.offices.data or [] if office_id in known]
     if not chosen or len(chosen) != len(form.offices.data or []):
         problems.append(Problem("offices", "choose at least one office from the list"))
+    elif len(set(chosen)) > limits.LETTERS_PER_REQUEST:
+        problems.append(Problem("offices", "too many"))
     if form.language.data not in (AUTO, *LANGUAGES):
         problems.append(Problem("language", "choose auto or one of the letter languages"))
     if problems or sender is None:
@@ -91,9 +93,11 @@ def apply_edits(letters: list[Letter], posted: MultiDict) -> tuple[list[Letter],
         subject = one_line(posted.get(subject_field, letter.subject))
         body = multi_line(posted.get(body_field, letter.body))
         if not subject or len(subject) > subject_limit:
-            problems.append(Problem(subject_field, f"1 to {subject_limit} characters"))
+            problems.append(Problem(subject_field, "length"))
         if not body or len(body) > body_limit:
-            problems.append(Problem(body_field, f"1 to {body_limit} characters"))
+            problems.append(Problem(body_field, "length"))
+        elif len(split_paragraphs(body)) > limits.PARAGRAPHS:
+            problems.append(Problem(body_field, "paragraphs"))
         edited.append(dataclasses.replace(letter, subject=subject, body=body + "\n"))
     return edited, problems
 

@@ -178,6 +178,8 @@ def preview_page(current: Loaded, form: WriteForm, letters: list[Letter], errors
         edits=request.form,
         subject_limit=limits.SUBJECT,
         body_limit=limits.BODY,
+        paragraph_limit=limits.PARAGRAPHS,
+        page_limit=limits.PDF_PAGES,
     )
     return html, 400 if errors else 200
 

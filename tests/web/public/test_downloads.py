@@ -9,6 +9,8 @@ import io
 import pdfplumber
 import pytest
 
+from campaign import limits
+from campaign.errors import TooLarge
 from tests.web.pages import OFFICE_IDS, page, write_data
 
 HOSTILE = {
@@ -154,3 +156,30 @@ def test_hostile_input_is_literal_in_the_mailto_link(client):
     assert "\r" not in link and "\n" not in link and " " not in link
     assert "{{ 7*7 }}" in unquote(link)
     assert "Bcc" not in link.split("?")[0]
+
+
+def test_an_edited_body_over_the_paragraph_limit_is_refused_beside_it(client):
+    body = "\n\n".join(f"Paragraph {number}." for number in range(limits.PARAGRAPHS + 1))
+    data = {**write_data(client), "body-kz-president": body}
+    response = client.post("/letters.pdf", data=data)
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert f"Please keep this to {limits.PARAGRAPHS} paragraphs or fewer." in text
+    assert "Paragraph 60." in text  # the edit is kept, to be shortened
+
+
+def test_more_offices_than_one_request_may_print_are_refused(client, monkeypatch):
+    monkeypatch.setattr(limits, "LETTERS_PER_REQUEST", 3)
+    response = client.post("/write", data=write_data(client))
+    assert response.status_code == 400
+    assert "Please choose at most 3 offices at once." in response.get_data(as_text=True)
+
+
+def test_a_pdf_over_the_page_limit_is_413_with_what_to_do(app, client, monkeypatch):
+    def too_many_pages(*args, **kwargs):
+        raise TooLarge("the letters would print 140 pages; one PDF holds at most 100")
+
+    monkeypatch.setattr(app.extensions["campaign.guards"].renders, "pdf", too_many_pages)
+    response = client.post("/letters.pdf", data=write_data(client))
+    assert response.status_code == 413
+    assert "One PDF holds at most 100 pages" in response.get_data(as_text=True)
