@@ -7,7 +7,9 @@ requests into those calls and their results and errors into pages.
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+import contextlib
+
+from flask import Blueprint, Flask, current_app, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from campaign.errors import CampaignError
@@ -55,8 +57,20 @@ def campaign_error(error: CampaignError):
 
 @bp.context_processor
 def console_globals() -> dict:
-    """The organiser's name and the console's navigation, for every console page."""
-    return {"organiser": g.get("organiser"), "admin_navigation": NAVIGATION}
+    """The organiser's name, the navigation, and why the files on disk are not served."""
+    return {
+        "organiser": g.get("organiser"),
+        "admin_navigation": NAVIGATION,
+        "served_problems": served_problems() if g.get("organiser") else [],
+    }
+
+
+def served_problems() -> list[str]:
+    """What is wrong with the files on disk, when the site serves an older good version."""
+    resources = current_app.extensions["campaign.resources"]
+    with contextlib.suppress(CampaignError):  # nothing good was ever loaded: problems say why
+        resources.get()  # reload first if a file changed
+    return resources.problems
 
 
 from campaign.web.admin import (  # noqa: E402  (the views register themselves on bp)

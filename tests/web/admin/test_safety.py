@@ -97,3 +97,24 @@ def test_the_console_pages_carry_no_inline_script(admin):
         assert html.count("<script") == 2  # site.js and admin.js, both from /static
         assert 'src="/static/admin.js"' in html
         assert " style=" not in html and "onclick" not in html
+
+
+@pytest.mark.parametrize(
+    ("file_name", "broken"),
+    [
+        ("campaign.yaml", "title: [unclosed\n"),
+        ("letter.en.txt", "Dear {{ recipient.office }\n"),
+        ("print.html", "{{ ''.__class__ }}"),
+    ],
+)
+def test_a_broken_hand_edit_keeps_the_site_up_and_tells_organisers_why(
+    admin, client, templates_dir, file_name, broken
+):
+    title = "Bring Alma Shalabayeva and her daughter Alua home to Europe"
+    assert title in client.get("/").get_data(as_text=True)
+    (templates_dir / file_name).write_text(broken, encoding="utf-8")
+    page = client.get("/")
+    assert page.status_code == 200 and title in page.get_data(as_text=True)  # last good one
+    dashboard = admin.get("/admin/dashboard").get_data(as_text=True)
+    assert "keeps serving the last good version" in dashboard
+    assert file_name in dashboard
