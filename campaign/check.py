@@ -6,7 +6,7 @@ then what only it does: lays out and writes the PDF of every office's letter in 
 
 from __future__ import annotations
 
-from campaign.errors import CampaignError, InvalidData, Problem
+from campaign.errors import CampaignError, InvalidData, Problem, TemplateError
 from campaign.letters import pdf
 from campaign.models import LANGUAGES
 from campaign.rulebook import batches, load_site, sample_letters
@@ -23,12 +23,16 @@ def check_campaign(site: Site) -> tuple[list[Problem], str]:
     problems = []
     for language in LANGUAGES:  # one document per language: a PDF holds one letter an office
         for letters in batches(sample_letters(loaded.appeal, offices, language)):
-            try:
-                pdf.render(letters, templates_dir=site.templates)
+            try:  # as `campaign export` makes them: the whole PDF and one per office
+                pdf.render_split(letters, templates_dir=site.templates)
+            except TemplateError as error:
+                problems.append(
+                    Problem(str(site.templates / error.problem.where), error.problem.message)
+                )
             except CampaignError as error:
                 problems.append(Problem(str(site.templates / pdf.TEMPLATE), str(error)))
     summary = (
         f"ok: {len(offices)} offices, {len(LANGUAGES)} languages, "
         f"{len(offices) * len(LANGUAGES)} letters rendered as text, PDF and e-mail drafts"
     )
-    return problems, "" if problems else summary
+    return list(dict.fromkeys(problems)), "" if problems else summary

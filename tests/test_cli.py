@@ -168,3 +168,28 @@ def test_a_long_italian_letter_has_no_mailto_and_says_why(run, campaign_copy):
     entry = manifest["letters"][0]
     assert entry["mailto"] is None
     assert "too long for a mail link" in entry["mailto_reason"]
+
+
+def test_check_refuses_a_print_layout_that_export_could_not_split(run, campaign_copy):
+    page = campaign_copy / "letter_templates" / "print.html"
+    evil = '<a rel="attachment" href="file:///etc/passwd">x</a>'
+    page.write_text(page.read_text().replace("<body>", "<body>" + evil, 1))
+    result = run("check")
+    assert result.exit_code == 1
+    assert result.output.count("something is printed before the first letter") == 1
+    assert "Traceback" not in result.output
+
+
+def test_an_attachment_link_inside_a_letter_is_refused_quietly_and_exports(run, campaign_copy):
+    page = campaign_copy / "letter_templates" / "print.html"
+    link = '<a rel="attachment" href="file:///etc/passwd">x</a>'
+    text = page.read_text()
+    marker = '<section class="letter"'
+    start = text.index(marker)
+    end = text.index(">", start) + 1
+    page.write_text(text[:end] + link + text[end:])
+    assert run("check").exit_code == 0
+    out = campaign_copy / "out"
+    result = run("export", "--name", "Maria Rossi", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert b"root:" not in (out / "letters.pdf").read_bytes()  # /etc/passwd never fetched

@@ -187,7 +187,11 @@ def pages_by_letter(document: Document, ids: Sequence[str]) -> dict[str, list]:
         # A section's id is an anchor on each page it covers; take the first found.
         current = next((anchors[name] for name in page.anchors if name in anchors), current)
         if current is None:
-            raise RenderError("the first page belongs to no letter; print.html changed?")
+            raise TemplateError(
+                TEMPLATE,
+                "something is printed before the first letter, on a page of its own; keep "
+                "everything inside the letters' <section> elements",
+            )
         pages[current].append(page)
     return pages
 
