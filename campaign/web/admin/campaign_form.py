@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField
@@ -88,6 +89,36 @@ class CampaignForm(EditForm):
         """How many rows of a list are saved items (the rows after them add new ones)."""
         said = (self[f"{name}_count"].data or "")[:4]
         return min(int(said), CAMPAIGN_ITEMS[name]) if said.isdigit() else 0
+
+
+def incomplete(form: CampaignForm) -> list[str]:
+    """Why the posted form cannot be the whole form (a count missing, rows missing), or [].
+
+    Saving a form that lost rows on the way would delete those events or quotes silently.
+    """
+    problems = []
+    for name in LISTS:
+        said = form[f"{name}_count"].data or ""
+        posted = sum(1 for row in form[name] if any(_typed_values(row.form)))
+        if not said.isdigit() or posted < min(int(said), CAMPAIGN_ITEMS[name]):
+            problems.append(
+                _(
+                    "The form arrived incomplete (%(list)s), so nothing was saved. Reload it.",
+                    list=name,
+                )
+            )
+    return problems
+
+
+def _typed_values(form: Form) -> list[Any]:
+    """Every value typed or ticked in a row, nested forms included."""
+    values = []
+    for field in form:
+        if isinstance(field, FormField):
+            values.extend(_typed_values(field.form))
+        else:
+            values.append(field.data)
+    return [value for value in values if value not in (None, "", False)]
 
 
 def opened(fields: Mapping[str, Any], version: str) -> CampaignForm:

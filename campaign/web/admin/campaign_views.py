@@ -24,8 +24,9 @@ def campaign():
         fields, version = open_campaign()
         return campaign_page(campaign_form.opened(fields, version))
     form = CampaignForm()
-    if not form.validate():
-        return campaign_page(form)
+    missing = campaign_form.incomplete(form)
+    if missing or not form.validate():
+        return campaign_page(form, others=missing)
     plain, rows = campaign_form.to_plain(form)
     version = form.version.data or ""
     try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from campaign.letters.campaign_file import parse_campaign
 from campaign.storage import audit
 from tests.web.admin.helpers import field_values, form_of, sign_in
@@ -173,3 +175,27 @@ def campaign_form_of(response) -> dict:
     for name in ("version", "chronology-count", "quotes-count"):
         values[name] = found.all("input", name=name)[-1].attrs["value"]  # the campaign form's
     return values
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        {"chronology-count": None},  # the hidden count missing
+        {"quotes-count": "many"},  # not a number
+        {"chronology-count": "10", "drop": "chronology-9-"},  # rows lost on the way
+    ],
+)
+def test_a_form_that_arrived_incomplete_deletes_nothing(admin, templates_dir, damage):
+    before = (templates_dir / "campaign.yaml").read_bytes()
+    data = campaign_form(admin)
+    drop = damage.pop("drop", "")
+    data = {key: value for key, value in data.items() if not drop or not key.startswith(drop)}
+    for key, value in damage.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    response = admin.post("/admin/campaign", data=data)
+    assert response.status_code == 400
+    assert "The form arrived incomplete" in response.get_data(as_text=True)
+    assert (templates_dir / "campaign.yaml").read_bytes() == before
