@@ -1,19 +1,33 @@
-"""Test data builders: where the bundled campaign is, and the values tests build letters from."""
+"""Test data builders: where the bundled campaign is, and copies of it a test may change."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
+from campaign.editing import offices
 from campaign.site import Site
+from campaign.yamlfile import dump_document, load_document
 
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = ROOT / "recipients.yaml"
 TEMPLATES = ROOT / "letter_templates"
 
 
-def copy_site(folder: Path) -> Site:
-    """A Site on a copy of the bundled recipients.yaml and letter_templates/ in `folder`."""
-    shutil.copyfile(RECIPIENTS, folder / "recipients.yaml")
+def copy_site(folder: Path, emails: Mapping[str, str] | None = None) -> Site:
+    """A Site on a copy of the bundled campaign in `folder`, with an empty instance folder.
+
+    The bundled offices have no known e-mail (the source hid them): `emails` gives some of
+    them a test address (office id -> address on a reserved domain).
+    """
     shutil.copytree(TEMPLATES, folder / "letter_templates")
-    return Site(folder / "recipients.yaml", folder / "letter_templates", folder / "instance")
+    target = folder / "recipients.yaml"
+    if not emails:
+        shutil.copyfile(RECIPIENTS, target)
+    else:  # changed as the console changes an office: the rest of the file stays as it is
+        document = load_document(RECIPIENTS.read_bytes(), RECIPIENTS.name)
+        for office_id, address in emails.items():
+            offices.update_office(document, office_id, {"emails": [address], "email_note": ""})
+        target.write_bytes(dump_document(document, RECIPIENTS.name))
+    return Site(target, folder / "letter_templates", folder / "instance")

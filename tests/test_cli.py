@@ -18,6 +18,18 @@ SENDER = [
 
 
 @pytest.fixture
+def site_emails() -> dict[str, str]:
+    """The Italian Ministry of Justice gets a test address, for the mailto links."""
+    return {"it-justice": "office@justice.example"}
+
+
+@pytest.fixture
+def campaign_copy(site):
+    """The folder of the copy of the bundled campaign."""
+    return site.recipients.parent
+
+
+@pytest.fixture
 def run(campaign_copy, monkeypatch):
     """Run `campaign ARGS` inside a copy of the bundled campaign; return the result."""
     monkeypatch.chdir(campaign_copy)
@@ -36,8 +48,8 @@ def test_check_reports_each_problem_with_file_and_line(run, campaign_copy):
     lines = path.read_text(encoding="utf-8").splitlines()
     bad_country = next(i for i, line in enumerate(lines) if line == "    country: KZ")
     lines[bad_country] = "    country: QQ"
-    bad_mail = lines.index('    emails: ["office@justice.example"]')
-    lines[bad_mail] = '    emails: ["foo@"]'
+    bad_mail = lines.index("      - office@justice.example")
+    lines[bad_mail] = "      - foo@"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     (campaign_copy / "letter_templates" / "letter.en.txt").write_text("{{ ''.__class__ }}\n")
     result = run("check")

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
-from ruamel.yaml import YAML
 from werkzeug.serving import make_server
 
 from campaign.web import create_app
@@ -48,22 +47,19 @@ class LiveServer:
 
 
 @pytest.fixture
-def campaign_files(tmp_path: Path) -> Path:
-    """A copy of the campaign where one office has an e-mail address on a reserved domain.
+def site_emails() -> dict[str, str]:
+    """One office gets an e-mail address on a reserved domain.
 
     The bundled offices have no known e-mail, so there would be no mailto link to check. The
     office is one whose English letter fits the mailto budget with an edit added.
     """
-    yaml = YAML(typ="rt")
-    document = yaml.load((ROOT / "recipients.yaml").read_text(encoding="utf-8"))
-    for entry in document["recipients"]:
-        if entry["id"] == EMAIL_OFFICE:
-            entry["emails"] = [EMAIL_ADDRESS]
-            entry["email_note"] = ""
-    with (tmp_path / "recipients.yaml").open("w", encoding="utf-8") as file:
-        yaml.dump(document, file)
-    shutil.copytree(ROOT / "letter_templates", tmp_path / "letter_templates")
-    return tmp_path
+    return {EMAIL_OFFICE: EMAIL_ADDRESS}
+
+
+@pytest.fixture
+def campaign_files(site) -> Path:
+    """The folder of the copy of the campaign the browser tests serve."""
+    return site.recipients.parent
 
 
 @pytest.fixture

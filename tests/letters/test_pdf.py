@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -269,9 +268,8 @@ def test_html_in_a_name_is_printed_as_text_and_never_fetched(fetched):
     assert not any("passwd" in url for url in fetched)
 
 
-def test_a_template_cannot_fetch_files_or_the_network(tmp_path, fetched):
-    templates = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, templates)
+def test_a_template_cannot_fetch_files_or_the_network(site, fetched):
+    templates = site.templates
     page = templates / "print.html"
     tags = '<img src="file:///etc/passwd"><img src="http://169.254.169.254/latest/meta-data/">'
     page.write_text(page.read_text().replace("<body>", "<body>" + tags))
@@ -388,9 +386,8 @@ def test_no_letters_or_the_same_office_twice_are_refused():
         render([letter, letter])
 
 
-def test_template_mistake_names_the_file_and_line(tmp_path):
-    templates = tmp_path / "templates"
-    shutil.copytree(TEMPLATES, templates)
+def test_template_mistake_names_the_file_and_line(site):
+    templates = site.templates
     (templates / "print.html").write_text("<html>\n{{ letters[0].nope }}\n</html>\n")
     with pytest.raises(TemplateError, match=r"print\.html:2"):
         pdf.render([make_letter(italian_ministry())], templates_dir=templates)

@@ -1,7 +1,6 @@
 """Letters: campaign.yaml, every language renders, the sandbox holds, subjects and dates."""
 
 import datetime as dt
-import shutil
 
 import pytest
 
@@ -48,11 +47,9 @@ def bundled():
 
 
 @pytest.fixture
-def own_templates(tmp_path):
+def own_templates(site):
     """A copy of the bundled templates that a test may break."""
-    folder = tmp_path / "letter_templates"
-    shutil.copytree(TEMPLATES, folder)
-    return folder
+    return site.templates
 
 
 def test_bundled_campaign_is_complete(bundled):

@@ -6,42 +6,36 @@ import shutil
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
 
+from campaign.site import Site
 from campaign.storage import organisers
 from campaign.web import create_app
-from tests.builders import ROOT
 from tests.web.admin.helpers import ORGANISER, PASSPHRASE, sign_in
 from tests.web.pages import EMAILS
 
 
 @pytest.fixture
-def recipients_file(tmp_path: Path) -> Path:
-    """A copy of the bundled directory where two offices have an e-mail address."""
-    yaml = YAML(typ="rt")
-    document = yaml.load((ROOT / "recipients.yaml").read_text(encoding="utf-8"))
-    for entry in document["recipients"]:
-        if entry["id"] in EMAILS:
-            entry["emails"] = [EMAILS[entry["id"]]]
-            entry["email_note"] = ""
-    path = tmp_path / "recipients.yaml"
-    with path.open("w", encoding="utf-8") as file:
-        yaml.dump(document, file)
-    return path
+def site_emails() -> dict[str, str]:
+    """Two offices of the web tests' copy have an e-mail address (see pages.EMAILS)."""
+    return EMAILS
 
 
 @pytest.fixture
-def templates_dir(tmp_path: Path) -> Path:
-    """A copy of the bundled letter templates that a test may change."""
-    target = tmp_path / "letter_templates"
-    shutil.copytree(ROOT / "letter_templates", target)
-    return target
+def recipients_file(site: Site) -> Path:
+    """The copy's recipients.yaml."""
+    return site.recipients
 
 
 @pytest.fixture
-def instance(tmp_path: Path) -> Path:
+def templates_dir(site: Site) -> Path:
+    """The copy's letter templates, which a test may change."""
+    return site.templates
+
+
+@pytest.fixture
+def instance(site: Site) -> Path:
     """The app's instance folder, empty at the start of each test."""
-    return tmp_path / "instance"
+    return site.instance
 
 
 @pytest.fixture
