@@ -16,32 +16,17 @@ import uuid
 from collections.abc import Iterable
 
 from campaign.directory.addresses import country_name
+from campaign.directory.schema import ENTRY_KEYS, TEXT_KEYS
 from campaign.models import LANGUAGES, Phone, Recipient
 from campaign.text import lf
 
-COLUMNS = (
-    "id",
-    "office",
-    "office_local",
-    "person",
-    "title",
-    "country",
-    "language",
-    *(f"salutation_{language}" for language in LANGUAGES),
-    "address_lines",
-    "postcode",
-    "city",
-    "region",
-    "address_country",
-    "phones",
-    "faxes",
-    "emails",
-    "email_note",
-    *(f"ask_{language}" for language in LANGUAGES),
-    "tags",
-    "source",
-    "verified",
-)
+# The flat columns, in the order of the schema; the nested fields spread over several.
+_COLUMNS_OF = {
+    "salutation": tuple(f"salutation_{language}" for language in LANGUAGES),
+    "address": ("address_lines", "postcode", "city", "region", "address_country"),
+    "ask": tuple(f"ask_{language}" for language in LANGUAGES),
+}
+COLUMNS = tuple(column for key in ENTRY_KEYS for column in _COLUMNS_OF.get(key, (key,)))
 LIST_SEPARATOR = ";"
 LINE_SEPARATOR = "|"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -65,27 +50,20 @@ def export_csv(recipients: Iterable[Recipient], *, bom: bool = True) -> str:
 def csv_row(recipient: Recipient) -> dict[str, str]:
     """One office as the flat CSV columns."""
     address = recipient.address
-    row = {
-        "id": recipient.id,
-        "office": recipient.office,
-        "office_local": recipient.office_local,
-        "person": recipient.person,
-        "title": recipient.title,
-        "country": recipient.country,
-        "language": recipient.language,
-        "address_lines": f" {LINE_SEPARATOR} ".join(address.lines),
-        "postcode": address.postcode,
-        "city": address.city,
-        "region": address.region,
-        "address_country": address.country,
-        "phones": joined(_phone_text(phone) for phone in recipient.phones),
-        "faxes": joined(_phone_text(phone) for phone in recipient.faxes),
-        "emails": joined(recipient.emails),
-        "email_note": recipient.email_note,
-        "tags": joined(recipient.tags),
-        "source": recipient.source,
-        "verified": recipient.verified,
-    }
+    row = {key: getattr(recipient, key) for key in TEXT_KEYS}
+    row.update(
+        {
+            "address_lines": f" {LINE_SEPARATOR} ".join(address.lines),
+            "postcode": address.postcode,
+            "city": address.city,
+            "region": address.region,
+            "address_country": address.country,
+            "phones": joined(_phone_text(phone) for phone in recipient.phones),
+            "faxes": joined(_phone_text(phone) for phone in recipient.faxes),
+            "emails": joined(recipient.emails),
+            "tags": joined(recipient.tags),
+        }
+    )
     for language in LANGUAGES:
         row[f"salutation_{language}"] = recipient.salutation.get(language, "")
         row[f"ask_{language}"] = recipient.ask.get(language, "")

@@ -19,7 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 from campaign import limits
 from campaign.directory import phones as phone_numbers
 from campaign.directory.addresses import COUNTRY_CODES
-from campaign.directory.schema import ADDRESS_KEYS, ENTRY_KEYS
+from campaign.directory.schema import ADDRESS_KEYS, ENTRY_KEYS, TEXT_KEYS
 from campaign.errors import CampaignError, InvalidData
 from campaign.models import LANGUAGES, Address, Phone, Recipient
 from campaign.storage import safe_files
@@ -77,31 +77,20 @@ def from_bytes(path: str | os.PathLike[str], data: bytes) -> Directory:
 def to_plain(recipient: Recipient) -> dict[str, Any]:
     """The recipient as a plain dict in the YAML schema (key order as in the file)."""
     address = recipient.address
-    return {
-        "id": recipient.id,
-        "office": recipient.office,
-        "office_local": recipient.office_local,
-        "person": recipient.person,
-        "title": recipient.title,
-        "country": recipient.country,
-        "language": recipient.language,
-        "salutation": dict(recipient.salutation),
-        "address": {
+    plain: dict[str, Any] = {key: getattr(recipient, key) for key in TEXT_KEYS}
+    plain.update(
+        salutation=dict(recipient.salutation),
+        address={
             "lines": list(address.lines),
-            "postcode": address.postcode,
-            "city": address.city,
-            "region": address.region,
-            "country": address.country,
+            **{key: getattr(address, key) for key in ADDRESS_KEYS if key != "lines"},
         },
-        "phones": [_plain_phone(phone) for phone in recipient.phones],
-        "faxes": [_plain_phone(phone) for phone in recipient.faxes],
-        "emails": list(recipient.emails),
-        "email_note": recipient.email_note,
-        "ask": dict(recipient.ask),
-        "tags": list(recipient.tags),
-        "source": recipient.source,
-        "verified": recipient.verified,
-    }
+        phones=[_plain_phone(phone) for phone in recipient.phones],
+        faxes=[_plain_phone(phone) for phone in recipient.faxes],
+        emails=list(recipient.emails),
+        ask=dict(recipient.ask),
+        tags=list(recipient.tags),
+    )
+    return {key: plain[key] for key in ENTRY_KEYS}
 
 
 # --- reading and writing ---------------------------------------------------------------

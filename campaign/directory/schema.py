@@ -25,18 +25,13 @@ ENTRY_KEYS = (
 )
 ADDRESS_KEYS = ("lines", "postcode", "city", "region", "country")
 # The entry's fields that hold one line of text (the others are mappings or lists).
-TEXT_KEYS = (
-    "id",
-    "office",
-    "office_local",
-    "person",
-    "title",
-    "country",
-    "language",
-    "email_note",
-    "source",
-    "verified",
+TEXT_KEYS = tuple(
+    key
+    for key in ENTRY_KEYS
+    if key not in ("salutation", "address", "phones", "faxes", "emails", "ask", "tags")
 )
+# What a letter template sees of an office (`recipient.office` ...): nothing it need not.
+LETTER_KEYS = ("id", "office", "office_local", "person", "title", "country")
 CHANNELS = ("post", "email", "phone", "fax")  # every office can be written to by post
 
 

@@ -18,6 +18,7 @@ import jinja2
 
 from campaign import limits
 from campaign.directory.addresses import country_name, sender_lines
+from campaign.directory.schema import LETTER_KEYS
 from campaign.errors import CampaignError, TemplateError
 from campaign.letters.campaign_file import parse_campaign
 from campaign.letters.sandbox import TooSlow, letter_environment, private_names, time_limit
@@ -185,14 +186,7 @@ def letter_context(recipient: Recipient, sender: Sender, language: str) -> dict:
             "email": sender.email,
             "note": sender.note,
         },
-        "recipient": {
-            "id": recipient.id,
-            "office": recipient.office,
-            "office_local": recipient.office_local,
-            "person": recipient.person,
-            "title": recipient.title,
-            "country": recipient.country,
-        },
+        "recipient": {key: getattr(recipient, key) for key in LETTER_KEYS},
         "ask": localized(recipient.ask, language),
         "language": language,
     }
