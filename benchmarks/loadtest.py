@@ -10,9 +10,13 @@ rate limits (every request here comes from one address), then measures:
 - `GET /` with 8 concurrent clients,
 - `POST /letters.pdf` (a valid form to all eight offices, with the CSRF token and session
   cookie each client got from `GET /write`) with 2, then 4 concurrent clients,
+- the flood: `GET /` from 2 visitors (each request on a new connection, one every 0.1 s)
+  while 10 clients send `POST /letters.pdf` back to back, for 20 s (--flood-seconds),
 
-and prints requests per second, p50, p99 and the answers by status. Every client keeps one
-HTTP/1.1 connection open (keep-alive), as a browser does. Only 127.0.0.1 is ever targeted.
+and prints requests per second, p50, p99 and the answers by status (for the flood also p95,
+the 503s that carried Retry-After, and the workers the server started or ended meanwhile).
+Every client but the flood's visitors keeps one HTTP/1.1 connection open (keep-alive), as a
+browser does. Only 127.0.0.1 is ever targeted; every loop is bounded in count and in time.
 """
 
 from __future__ import annotations
@@ -42,6 +46,10 @@ GUNICORN = Path(sys.executable).parent / "gunicorn"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 START_TIMEOUT_S = 30
 REQUEST_TIMEOUT_S = 60
+FLOOD_MAX_REQUESTS = 10_000  # per client: the flood ends on time, or on this count
+FLOOD_VISIT_EVERY_S = 0.1
+# A letter as edited in the preview near the form's limits (60 paragraphs, 10,000 characters).
+EDITED_BODY = "\n\n".join(["Ich schreibe Ihnen wegen Alma Shalabayeva. " * 3] * 60)[:9999]
 # instance/config.py of the temporary instance: one client address makes every request here.
 INSTANCE_CONFIG = "RATE_LIMIT = 1_000_000\nSENT_RATE_LIMIT = 1_000_000\n"
 SENDER = {
@@ -97,6 +105,27 @@ HEADER = (
     "| max ms (all) | answers by status |\n"
     "|---|---|---|---|---|---|---|---|---|"
 )
+FLOOD_HEADER = (
+    "| during the flood | clients | answers | answers/s | p50 ms | p95 ms | p99 ms | max ms "
+    "| p50 ms (503s) | answers by status |\n"
+    "|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def flood_row(result: Result) -> str:
+    """One row of the flood's table: latencies of the 200s, and of the 503s."""
+    total = sum(len(times) for times in result.latencies_ms.values())
+    answers = ", ".join(
+        f"{status}: {len(times)}"
+        for status, times in sorted(result.latencies_ms.items(), key=lambda item: str(item[0]))
+    )
+    slowest = max(max(times) for times in result.latencies_ms.values())
+    figures = [result.percentile(share) for share in (0.50, 0.95, 0.99)]
+    return (
+        f"| {result.label} | {result.clients} | {total} | {total / result.wall_s:.1f} | "
+        + " | ".join(f"{figure:.0f}" for figure in figures)
+        + f" | {slowest:.0f} | {result.percentile(0.50, 503):.0f} | {answers} |"
+    )
 
 
 class Client:
@@ -106,6 +135,7 @@ class Client:
         self.host, self.port = host, port
         self.connection = http.client.HTTPConnection(host, port, timeout=REQUEST_TIMEOUT_S)
         self.cookie = ""
+        self.headers: http.client.HTTPMessage | None = None  # of the last answer
 
     def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, bytes]:
         """Status and body; the connection is opened again if the server closed it."""
@@ -122,6 +152,7 @@ class Client:
                 self.host, self.port, timeout=REQUEST_TIMEOUT_S
             )
             raise
+        self.headers = response.headers
         for header in response.headers.get_all("Set-Cookie") or []:
             if header.startswith("session="):
                 self.cookie = header.split(";", 1)[0]
@@ -129,13 +160,19 @@ class Client:
             self.connection.close()
         return response.status, content
 
-    def pdf_form(self, offices: list[str]) -> bytes:
-        """The body of a valid POST /letters.pdf, with the token of this client's session."""
+    def pdf_form(self, offices: list[str], edited: bool = False) -> bytes:
+        """The body of a valid POST /letters.pdf, with the token of this client's session.
+
+        `edited`: every letter as edited in the preview to about the largest the form allows.
+        """
         status, page = self.request("GET", "/write")
         if status != 200:
             raise RuntimeError(f"GET /write answered {status}")
         token = re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
-        return urlencode({"csrf_token": token, **SENDER, "offices": offices}, doseq=True).encode()
+        form = {"csrf_token": token, **SENDER, "offices": offices}
+        if edited:
+            form.update({f"body-{office}": EDITED_BODY for office in offices})
+        return urlencode(form, doseq=True).encode()
 
 
 def run(
@@ -185,11 +222,115 @@ def run(
     return result
 
 
+@dataclass
+class Flood:
+    """What the flood measured: the visitors' GET /, the PDFs, and the 503s' Retry-After."""
+
+    visits: Result
+    pdfs: Result
+    retry_after: dict[str, int] = field(default_factory=dict)  # its value -> how many 503s
+
+
+def flood(
+    host: str,
+    port: int,
+    offices: list[str],
+    seconds: float,
+    pdf_clients: int,
+    visitors: int,
+    edited: bool = False,
+) -> Flood:
+    """`visitors` GET / (a new connection each, every 0.1 s) while `pdf_clients` post PDFs."""
+    label = "POST /letters.pdf" + (" (edited letters)" if edited else "")
+    result = Flood(Result("GET /", visitors, 0.0), Result(label, pdf_clients, 0.0))
+    lock = threading.Lock()
+    senders = [Client(host, port) for _ in range(pdf_clients)]
+    bodies = [client.pdf_form(offices, edited) for client in senders]
+    started = time.perf_counter()
+    until = time.monotonic() + seconds
+
+    def timed(client: Client, method: str, path: str, body: bytes | None) -> tuple[object, float]:
+        start = time.perf_counter()
+        try:
+            status: object = client.request(method, path, body)[0]
+        except (http.client.HTTPException, OSError) as error:
+            status = type(error).__name__
+        return status, (time.perf_counter() - start) * 1000
+
+    def send(client: Client, body: bytes) -> None:
+        for _ in range(FLOOD_MAX_REQUESTS):
+            if time.monotonic() >= until:
+                return
+            status, elapsed = timed(client, "POST", "/letters.pdf", body)
+            with lock:
+                result.pdfs.add(status, elapsed)
+                if status == 503:
+                    value = (client.headers and client.headers.get("Retry-After")) or "none"
+                    result.retry_after[value] = result.retry_after.get(value, 0) + 1
+
+    def visit() -> None:
+        for _ in range(FLOOD_MAX_REQUESTS):
+            if time.monotonic() >= until:
+                return
+            visitor = Client(host, port)  # a new visitor: a new connection
+            status, elapsed = timed(visitor, "GET", "/", None)
+            visitor.connection.close()
+            with lock:
+                result.visits.add(status, elapsed)
+            time.sleep(FLOOD_VISIT_EVERY_S)
+
+    threads = [
+        threading.Thread(target=send, args=(client, body))
+        for client, body in zip(senders, bodies, strict=True)
+    ] + [threading.Thread(target=visit) for _ in range(visitors)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=seconds + REQUEST_TIMEOUT_S + 10)
+    result.visits.wall_s = result.pdfs.wall_s = time.perf_counter() - started
+    for client in senders:
+        client.connection.close()
+    return result
+
+
 def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """The server under test: its port, and its log when this script started it."""
+
+    port: int
+    log: Path | None = None
+    pid: int | None = None  # gunicorn's arbiter
+
+    def workers_rss_mb(self) -> list[float]:
+        """The resident memory of each web worker (the arbiter's children), in MB."""
+        sizes = []
+        for status in Path("/proc").glob("[0-9]*/status"):
+            with contextlib.suppress(OSError):
+                fields = dict(
+                    line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+                )
+                if self.pid is not None and int(fields["PPid"]) == self.pid:
+                    sizes.append(int(fields["VmRSS"].split()[0]) / 1024)
+        return sorted(sizes)
+
+    def events(self) -> dict[str, int]:
+        """Workers booted, ended by the watchdog, timed out, or ended otherwise, so far."""
+        if self.log is None:
+            return {}
+        text = self.log.read_text(errors="replace")
+        return {
+            "workers booted": text.count("Booting worker with pid"),
+            "stuck requests (watchdog)": text.count("] request stuck for"),
+            "worker timeouts (arbiter)": text.count("WORKER TIMEOUT"),
+            "workers recycled (max_requests)": text.count("Autorestarting worker"),
+        }
 
 
 @contextlib.contextmanager
@@ -206,7 +347,8 @@ def gunicorn(workers: int):
             "CAMPAIGN_BIND": f"127.0.0.1:{port}",
             "CAMPAIGN_WORKERS": str(workers),
         }
-        log = (Path(folder) / "gunicorn.log").open("wb")
+        log_path = Path(folder) / "gunicorn.log"
+        log = log_path.open("wb")
         process = subprocess.Popen(
             [str(GUNICORN), "-c", "python:campaign.web.gunicorn_conf", "app:app"],
             cwd=ROOT,
@@ -216,7 +358,7 @@ def gunicorn(workers: int):
         )
         try:
             wait_for_health("127.0.0.1", port, process)
-            yield port
+            yield Server(port, log_path, process.pid)
         finally:
             process.terminate()
             try:
@@ -256,8 +398,9 @@ def machine() -> str:
     )
 
 
-def measure(host: str, port: int, args: argparse.Namespace) -> list[Result]:
-    """The runs asked for, each after a short unmeasured warm-up."""
+def measure(host: str, server: Server, args: argparse.Namespace) -> None:
+    """The runs asked for, each after a short unmeasured warm-up, each table printed."""
+    port = server.port
     offices = [office.id for office in directory.load(ROOT / "recipients.yaml").recipients]
     results = []
     if args.only in ("all", "get"):
@@ -278,7 +421,32 @@ def measure(host: str, port: int, args: argparse.Namespace) -> list[Result]:
                     offices,
                 )
             )
-    return results
+    if results:
+        print(HEADER)
+        for result in results:
+            print(result.row())
+    if args.only in ("all", "flood"):
+        run("warm-up", host, port, 2, 6, "POST", "/letters.pdf", offices)
+        before = server.events()
+        print(f"Flood: load average before {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+        measured = flood(
+            host,
+            port,
+            offices,
+            args.flood_seconds,
+            args.flood_clients,
+            args.flood_visitors,
+            args.flood_edited,
+        )
+        after = server.events()
+        print(f"Flood of {args.flood_seconds:g} s ({measured.pdfs.wall_s:.1f} s measured):")
+        print(FLOOD_HEADER)
+        print(flood_row(measured.visits))
+        print(flood_row(measured.pdfs))
+        retry = ", ".join(f"{value}: {count}" for value, count in measured.retry_after.items())
+        print(f"503s by Retry-After: {retry or 'no 503'}")
+        if after:
+            print("Meanwhile: " + ", ".join(f"{key}: {after[key] - before[key]}" for key in after))
 
 
 def main() -> None:
@@ -291,7 +459,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=2000, help="GET / requests")
     parser.add_argument("--pdf-requests", type=int, default=40, help="POST /letters.pdf requests")
     parser.add_argument("--pdf-clients", type=int, nargs="+", default=[2, 4])
-    parser.add_argument("--only", choices=("all", "get", "pdf"), default="all")
+    parser.add_argument("--flood-seconds", type=float, default=20.0, help="the flood's length")
+    parser.add_argument("--flood-clients", type=int, default=10, help="clients posting PDFs")
+    parser.add_argument("--flood-visitors", type=int, default=2, help="visitors of GET /")
+    parser.add_argument(
+        "--flood-edited", action="store_true", help="flood with the largest letters the form takes"
+    )
+    parser.add_argument("--only", choices=("all", "get", "pdf", "flood"), default="all")
     args = parser.parse_args()
 
     print(f"Machine: {machine()}")
@@ -299,13 +473,15 @@ def main() -> None:
         parts = urlsplit(args.url)
         if parts.hostname not in LOCAL_HOSTS:
             parser.error("only a server on this machine (127.0.0.1) may be load-tested")
-        results = measure(parts.hostname, parts.port or 80, args)
+        measure(parts.hostname, Server(parts.port or 80), args)
     else:
-        with gunicorn(args.workers) as port:
-            results = measure("127.0.0.1", port, args)
-    print(HEADER)
-    for result in results:
-        print(result.row())
+        with gunicorn(args.workers) as server:
+            rss = ", ".join(f"{size:.0f}" for size in server.workers_rss_mb())
+            print(f"Web workers' RSS at the start: {rss} MB")
+            measure("127.0.0.1", server, args)
+            events = ", ".join(f"{key}: {value}" for key, value in server.events().items())
+            rss = ", ".join(f"{size:.0f}" for size in server.workers_rss_mb())
+            print(f"Over the whole run: {events}; web workers' RSS now {rss} MB")
     print(f"Load average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 

@@ -2,34 +2,58 @@
 
 Starts `gunicorn -c python:campaign.web.gunicorn_conf app:app` on a free local port with a
 fresh instance folder, waits (bounded) for /healthz, fetches pages over real HTTP, and always
-stops the server, also when a test fails.
+stops the server, also when a test fails. A second server runs the same config with a request
+deadline of half a second, so that a real PDF request (and an upload that never ends) is stuck
+by the watchdog's measure: its worker must end and be replaced while the site keeps answering.
+Every wait here is bounded.
 """
 
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 
 from campaign.letters import render
 from campaign.models import localized
+from campaign.web import gunicorn_conf, watchdog
 from campaign.web.config import PROJECT_ROOT
 
 GUNICORN = Path(sys.executable).parent / "gunicorn"
 START_TIMEOUT_S = 30
-STOP_TIMEOUT_S = 25  # gunicorn_conf.graceful_timeout is 20 s
+STOP_TIMEOUT_S = gunicorn_conf.graceful_timeout + 5
+# The impatient server's request deadline: far above a warm page (a few ms; workers are warmed
+# up before their first connection), below the first PDF of a worker (1.2 s here, quiet).
+DEADLINE_S = 0.5
+REPLACED_TIMEOUT_S = 15  # for a stuck request to be ended and its worker replaced
+SUPPORTER = {
+    "name": "Maria Rossi",
+    "street": "Via Roma 12",
+    "postcode": "20121",
+    "city": "Milano",
+    "country": "IT",
+    "email": "maria.rossi@example.org",
+    "note": "I teach history in Milan.",
+    "language": "auto",
+}
+# Each letter as edited in the preview, within the form's limits (60 paragraphs, 10,000
+# characters): a real PDF that takes a few times the deadline, even on a fast machine.
+EDITED_BODY = "\n\n".join(["Ich schreibe Ihnen wegen Alma Shalabayeva. " * 3] * 60)[:9999]
 
 
 @dataclass
@@ -87,18 +111,18 @@ def stop(process: subprocess.Popen) -> int:
     return process.returncode
 
 
-@pytest.fixture(scope="module")
-def gunicorn(tmp_path_factory) -> Iterator[Served]:
-    """gunicorn serving the app with the repository's config (two workers)."""
+@contextlib.contextmanager
+def serving(folder: Path, **settings: str) -> Iterator[Served]:
+    """gunicorn serving the app with the repository's config (two workers), then stopped."""
     if not GUNICORN.exists():
         pytest.fail(f"{GUNICORN} is not installed: run make test, which installs it")
-    folder = tmp_path_factory.mktemp("gunicorn")
     port = free_port()
     env = {
         **os.environ,
         "CAMPAIGN_INSTANCE": str(folder / "instance"),
         "CAMPAIGN_BIND": f"127.0.0.1:{port}",
         "CAMPAIGN_WORKERS": "2",
+        **settings,
     }
     log = folder / "gunicorn.log"
     command = [str(GUNICORN), "-c", "python:campaign.web.gunicorn_conf", "app:app"]
@@ -117,6 +141,88 @@ def gunicorn(tmp_path_factory) -> Iterator[Served]:
             yield served
         finally:
             stop(process)
+
+
+@pytest.fixture(scope="module")
+def gunicorn(tmp_path_factory) -> Iterator[Served]:
+    """gunicorn with the repository's config, as in production."""
+    with serving(tmp_path_factory.mktemp("gunicorn")) as served:
+        yield served
+
+
+@pytest.fixture(scope="module")
+def impatient(tmp_path_factory) -> Iterator[Served]:
+    """The same, with a request deadline of DEADLINE_S: a first PDF is stuck by that measure."""
+    folder = tmp_path_factory.mktemp("gunicorn-deadline")
+    with serving(folder, **{watchdog.VARIABLE: str(DEADLINE_S)}) as served:
+        wait_for(lambda: len(live_workers(served)) == 2, START_TIMEOUT_S, "two workers")
+        yield served
+
+
+def wait_for(condition: Callable[[], object], timeout_s: float, what: str) -> None:
+    """Poll `condition` every 0.1 s until it holds; fail after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"no {what} after {timeout_s} s")
+        time.sleep(0.1)
+
+
+def live_workers(served: Served) -> set[int]:
+    """The worker pids the log says were booted and have not exited."""
+    text = served.log.read_text()
+    booted = {int(pid) for pid in re.findall(r"Booting worker with pid: (\d+)", text)}
+    gone = {int(pid) for pid in re.findall(r"Worker \(pid:(\d+)\) (?:exited|was sent)", text)}
+    return booted - gone
+
+
+def ended_worker(served: Served) -> int:
+    """The pid of the worker the watchdog ended last (it names its request: method and path)."""
+    found = re.findall(
+        r"CRITICAL\] request stuck for [\d.]+ s, past the [\d.]+ s deadline: (.*?); "
+        r"ending worker (\d+)",
+        served.log.read_text(),
+    )
+    assert found, served.log.read_text()
+    return int(found[-1][1])
+
+
+def orphans(session: int) -> list[str]:
+    """Live processes of gunicorn's session whose parent has left it (a PDF worker left behind)."""
+    processes = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            name, rest = stat.read_text().rsplit(")", 1)
+            state, parent, _, sid = rest.split()[:4]
+            if int(sid) == session and state != "Z":
+                processes[int(stat.parent.name)] = (int(parent), name.split("(", 1)[1])
+    return [
+        f"{pid} {name}"
+        for pid, (parent, name) in processes.items()
+        if pid != session and parent not in processes
+    ]
+
+
+def pdf_request(served: Served) -> tuple[http.client.HTTPConnection, bytes, dict[str, str]]:
+    """A keep-alive connection after GET /write, and a valid POST /letters.pdf for it.
+
+    The form's fields: the supporter, every office the form lists, the token; each letter as
+    edited in the preview (EDITED_BODY).
+    """
+    address = urlsplit(served.url)
+    connection = http.client.HTTPConnection(address.hostname, address.port, timeout=20)
+    connection.request("GET", "/write")
+    response = connection.getresponse()
+    page = response.read().decode()
+    assert response.status == 200
+    cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    offices = re.findall(r'name="offices" value="([^"]+)"', page)
+    assert len(offices) >= 2
+    form = {**SUPPORTER, "offices": offices, "csrf_token": token}
+    form.update({f"body-{office}": EDITED_BODY for office in offices})
+    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    return connection, urlencode(form, doseq=True).encode(), headers
 
 
 def test_gunicorn_answers_healthz(gunicorn):
@@ -162,3 +268,206 @@ def test_gunicorn_serves_each_language_and_logs_no_query_and_no_client(gunicorn)
     text = gunicorn.log.read_text()
     assert '"GET / HTTP/1.1" 200' in text  # the access log, without the query string
     assert "lang=it" not in text and "127.0.0.1 -" not in text
+
+
+def test_a_pdf_past_the_deadline_ends_its_worker_while_the_site_keeps_answering(impatient):
+    before = live_workers(impatient)
+    connection, body, headers = pdf_request(impatient)
+    outcome: dict[str, object] = {}
+
+    def post() -> None:
+        try:
+            connection.request("POST", "/letters.pdf", body=body, headers=headers)
+            outcome["status"] = connection.getresponse().status
+        except (OSError, http.client.HTTPException) as error:
+            outcome["error"] = error
+
+    thread = threading.Thread(target=post, daemon=True)
+    thread.start()
+    answers = []
+    deadline = time.monotonic() + REPLACED_TIMEOUT_S
+    while (thread.is_alive() or not live_workers(impatient) - before) and "status" not in outcome:
+        assert time.monotonic() < deadline, impatient.log.read_text()  # meanwhile, visitors:
+        answers += [get(impatient.url + "/healthz")[0], get(impatient.url + "/")[0]]
+        time.sleep(0.1)
+    connection.close()
+
+    # The PDF was stopped: no answer at all, the connection closed (a proxy would say 502).
+    assert "status" not in outcome, f"the PDF answered {outcome} before the deadline"
+    assert isinstance(outcome["error"], (ConnectionError, http.client.RemoteDisconnected))
+    ended = ended_worker(impatient)
+    text = impatient.log.read_text()
+    assert ended in before
+    assert f"Worker (pid:{ended}) exited with code {watchdog.EXIT_CODE}." in text
+    after = live_workers(impatient)
+    assert len(after) == 2 and ended not in after
+    assert "POST /letters.pdf; ending worker" in text
+    # The site answered throughout, and still does.
+    assert answers and set(answers) == {200}, answers
+    assert get(impatient.url + "/")[0] == 200
+    assert get(impatient.url + "/healthz")[0] == 200
+    # Nothing the supporter typed is in the log, nor their address; no PDF worker left behind.
+    assert SUPPORTER["name"] not in text and SUPPORTER["email"] not in text
+    assert "Ich schreibe" not in text and "127.0.0.1 -" not in text
+    wait_for(lambda: not orphans(impatient.process.pid), 5, "end of the PDF workers")
+
+
+def test_a_request_that_never_finishes_ends_its_worker(impatient):
+    before = live_workers(impatient)
+    address = urlsplit(impatient.url)
+    started = time.monotonic()
+    with socket.create_connection((address.hostname, address.port), timeout=10) as raw:
+        raw.sendall(  # the head of a form, and then never the rest of its body
+            b"POST /letters.pdf?note=a-secret-note HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n"
+            b"\r\nname=Maria"
+        )
+        try:
+            answer = raw.recv(1024)  # b"" when the server closes the connection
+        except ConnectionResetError:
+            answer = b""
+    waited = time.monotonic() - started
+
+    assert answer == b""
+    assert waited < DEADLINE_S + 5
+    wait_for(lambda: len(live_workers(impatient) - before) == 1, REPLACED_TIMEOUT_S, "new worker")
+    ended = ended_worker(impatient)
+    assert ended in before and ended not in live_workers(impatient)
+    text = impatient.log.read_text()
+    assert "POST /letters.pdf; ending worker" in text
+    assert "a-secret-note" not in text  # the method and path only, never the query
+    assert get(impatient.url + "/")[0] == 200
+
+
+class Request:
+    """A request thread of a fake worker: it starts a request, and ends it when released."""
+
+    def __init__(self, dog: watchdog.Watchdog, method: str, path: str):
+        self.started, self.release = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self.run, args=(dog, method, path), daemon=True)
+        self.thread.start()
+        assert self.started.wait(5)
+
+    def run(self, dog: watchdog.Watchdog, method: str, path: str) -> None:
+        dog.started(method, path)
+        self.started.set()
+        self.release.wait(10)
+        dog.finished()
+
+    def finish(self) -> None:
+        self.release.set()
+        self.thread.join(5)
+
+
+def watched(**options) -> tuple[watchdog.Watchdog, list[str], list[float]]:
+    """A watchdog on a fake clock (list[0]), recording what it logs, stops and ends."""
+    events: list[str] = []
+    now = [0.0]
+    dog = watchdog.Watchdog(
+        10,
+        grace_s=100,
+        log=events.append,
+        stop=lambda: events.append("stop"),
+        end=lambda: events.append("end"),
+        clock=lambda: now[0],
+        check_every_s=0.01,
+        **options,
+    )
+    return dog, events, now
+
+
+def test_the_watchdog_names_the_stuck_request_and_lets_the_others_finish():
+    dog, events, now = watched()
+    stuck = Request(dog, "POST", "/letters.pdf")
+    now[0] = 5
+    other = Request(dog, "GET", "/")
+    quick = Request(dog, "GET", "/write")
+    quick.finish()
+    thread = dog.start()
+    time.sleep(0.1)
+    assert events == []  # nothing is past the deadline yet
+    now[0] = 11
+    wait_for(lambda: "stop" in events, 5, "stop")
+    time.sleep(0.1)
+    assert events == [
+        f"request stuck for 11.00 s, past the 10 s deadline: POST /letters.pdf; ending worker "
+        f"{os.getpid()} so that a fresh one takes its place",
+        "stop",
+    ]  # GET / is still running: the worker is not ended under it
+    other.finish()
+    thread.join(5)
+    assert events[-1] == "end"
+    stuck.finish()
+
+
+def test_the_watchdog_waits_for_open_connections_at_most_the_grace():
+    open_connections = [2]  # the stuck request's, and one not yet read
+    dog, events, now = watched(connections=lambda: open_connections[0])
+    stuck = Request(dog, "POST", "/letters.pdf")
+    now[0] = 11
+    thread = dog.start()
+    wait_for(lambda: "stop" in events, 5, "stop")
+    time.sleep(0.1)
+    assert "end" not in events
+    now[0] = 200  # past the grace: ended even with the connection still open
+    thread.join(5)
+    assert events[-1] == "end"
+    stuck.finish()
+
+
+def test_ending_a_worker_kills_its_pdf_workers(tmp_path):
+    script, pid_file = tmp_path / "worker.py", tmp_path / "child.pid"
+    script.write_text(
+        "import multiprocessing, pathlib, sys, time\n"
+        "from campaign.web import watchdog\n"
+        "child = multiprocessing.get_context('fork').Process(target=time.sleep, args=(60,))\n"
+        "child.start()\n"
+        "pathlib.Path(sys.argv[1]).write_text(str(child.pid))\n"
+        "watchdog.end_process()\n"
+    )
+    with (tmp_path / "output").open("w+") as output:  # a file: the child must not hold a pipe
+        done = subprocess.run(
+            [sys.executable, str(script), str(pid_file)],
+            cwd=PROJECT_ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            timeout=20,
+        )
+        output.seek(0)
+        assert done.returncode == watchdog.EXIT_CODE, output.read()
+    child = int(pid_file.read_text())
+
+    def gone() -> bool:
+        try:
+            stat = (Path("/proc") / str(child) / "stat").read_text()
+        except OSError:
+            return True
+        return stat.rsplit(")", 1)[1].split()[0] == "Z"  # a zombie has ended
+
+    try:
+        wait_for(gone, 5, "end of the PDF worker")
+    finally:
+        if not gone():
+            os.kill(child, signal.SIGKILL)
+
+
+@pytest.mark.parametrize(
+    ("value", "deadline"), [(None, 30.0), ("", 30.0), ("0", 0.0), ("2.5", 2.5), (" 45 ", 45.0)]
+)
+def test_the_request_deadline_comes_from_the_environment(value, deadline):
+    environ = {} if value is None else {watchdog.VARIABLE: value}
+    assert watchdog.deadline_from(environ) == deadline
+
+
+@pytest.mark.parametrize("value", ["soon", "-1", "inf", "nan"])
+def test_a_wrong_request_deadline_is_refused(value):
+    with pytest.raises(ValueError, match=watchdog.VARIABLE):
+        watchdog.deadline_from({watchdog.VARIABLE: value})
+
+
+def test_the_deadlines_are_in_order():
+    from campaign.web.config import DEFAULTS
+
+    longest_pdf = DEFAULTS["PDF_RENDER_WAIT_S"] + DEFAULTS["PDF_DEADLINE_S"]
+    assert longest_pdf < gunicorn_conf.graceful_timeout < watchdog.DEFAULT_DEADLINE_S
+    assert gunicorn_conf.worker_class == "gthread"
