@@ -129,7 +129,7 @@ def _channels(recipient: Recipient) -> list[str]:
 @click.option("--to", "office_ids", default="", help="Only these offices: ID,ID (default all).")
 @click.option("--format", "formats", default="pdf,eml,mailto", show_default=True)
 @click.option("--paper", type=click.Choice(PAPERS), default="a4", show_default=True)
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), help="Folder to create.")
+@click.option("--out", type=click.Path(path_type=Path), help="Folder to create (must not exist).")
 @click.pass_obj
 @reports_errors
 def export_letters(site: Site, office_ids: str, formats: str, paper: str, out, **fields):

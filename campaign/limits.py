@@ -77,6 +77,7 @@ CAMPAIGN_ITEMS = {"chronology": 200, "quotes": 200, "subjects": 20}  # items in 
 
 # --- files read and uploaded --------------------------------------------------------------
 FILE_BYTES = 2_000_000  # any campaign file read (recipients.yaml, campaign.yaml, print.html)
+YAML_LINE = 20_000  # characters of one line of YAML (the longest text a field holds is 10,000)
 YAML_INDENT = 64  # spaces before a line of YAML: deeper nesting is refused, not recursed into
 YAML_FLOW_DEPTH = 20  # [ ] and { } inside one another
 IMPORT_BYTES = 2_000_000  # a CSV read by the import

@@ -8,6 +8,8 @@ import unicodedata
 
 from babel.dates import format_date
 
+from campaign.errors import InvalidData, Problem
+
 # An office id (and any other slug): lowercase letters and digits in hyphen-separated words.
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
@@ -46,6 +48,17 @@ def multi_line(value: str) -> str:
     """A multi-line field: line breaks kept as \\n, other control characters as in one_line."""
     lines = [line.rstrip() for line in _without_controls(lf(value), keep="\n").split("\n")]
     return "\n".join(lines).strip()
+
+
+def utf8(data: bytes, name: str) -> str:
+    """The text of a file's bytes; InvalidData at the line of the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InvalidData(
+            [Problem(f"{name}:{line}", "is not UTF-8 text; save the file as UTF-8")]
+        ) from None
 
 
 def is_text(value: str) -> bool:

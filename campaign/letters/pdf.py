@@ -23,8 +23,10 @@ from campaign import limits
 from campaign.directory import addresses
 from campaign.errors import CampaignError, RenderError, TemplateError, TooLarge
 from campaign.letters.render import error_line
-from campaign.letters.sandbox import TooSlow, letter_environment, private_names, time_limit
+from campaign.letters.sandbox import TooSlow, letter_environment, refused_parts, time_limit
 from campaign.models import Letter
+from campaign.storage import safe_files
+from campaign.text import utf8
 
 PAPERS = ("a4", "letter")
 PDF_VARIANT = "pdf/ua-1"  # tagged and accessible; needs <title> and <html lang>
@@ -112,19 +114,24 @@ def html(
 def check_layout(templates_dir: Path) -> None:
     """print.html compiles in the sandbox and reaches for no private name; print.css is usable."""
     environment = _environment(Path(templates_dir))
+    source = _file_text(Path(templates_dir), TEMPLATE)
     try:
-        assert environment.loader is not None  # letter_environment always has one
-        source, _name, _uptodate = environment.loader.get_source(environment, TEMPLATE)
-        for line, attribute in private_names(environment.parse(source)):
-            raise TemplateError(f"{TEMPLATE}:{line}", f"'{attribute}' is not available here")
+        for line, what in refused_parts(environment.parse(source)):
+            raise TemplateError(f"{TEMPLATE}:{line}", what)
         environment.get_template(TEMPLATE)
     except jinja2.TemplateNotFound:
         raise TemplateError(TEMPLATE, "missing; restore it") from None
-    except UnicodeDecodeError:
-        raise TemplateError(TEMPLATE, "is not UTF-8 text; save the file as UTF-8") from None
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(f"{TEMPLATE}:{error.lineno}", str(error.message)) from None
     stylesheet(Path(templates_dir))
+
+
+def _file_text(templates_dir: Path, name: str) -> str:
+    """A file of the templates folder as text, within the size limit; a clear error if not."""
+    data = safe_files.read_if_exists(templates_dir / name)
+    if data is None:
+        raise TemplateError(name, "missing; restore it")
+    return utf8(data, name)
 
 
 def render(
@@ -161,6 +168,9 @@ def layout(
         raise RenderError(
             f"{TEMPLATE}: WeasyPrint could not lay out the letters: {error}"
         ) from None
+    # Letters carry no attachments: none is fetched, and WeasyPrint 70 could write a document's
+    # attachments only once, while export writes each letter again as a PDF of its own.
+    document.metadata.attachments = []
     if len(document.pages) > limits.PDF_PAGES:
         raise TooLarge(
             f"the letters would print {len(document.pages)} pages; one PDF holds at most "
@@ -253,12 +263,7 @@ def letter_context(letter: Letter) -> dict[str, object]:
 
 def stylesheet(templates_dir: Path) -> Markup:
     """print.css, to be inlined verbatim in a <style> element of print.html."""
-    try:
-        css = (templates_dir / STYLESHEET).read_text(encoding="utf-8")
-    except OSError as error:
-        raise TemplateError(
-            f"{templates_dir}/{STYLESHEET}", f"{error.strerror}; restore it"
-        ) from None
+    css = _file_text(templates_dir, STYLESHEET)
     if "</" in css:
         raise TemplateError(STYLESHEET, "must not contain '</' (it would end the <style>)")
     return Markup(css)  # noqa: S704 - organiser-written CSS, checked above; never user text

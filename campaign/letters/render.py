@@ -21,11 +21,11 @@ from campaign.directory.addresses import country_name, sender_lines
 from campaign.directory.schema import LETTER_KEYS
 from campaign.errors import CampaignError, TemplateError
 from campaign.letters.campaign_file import parse_campaign
-from campaign.letters.sandbox import TooSlow, letter_environment, private_names, time_limit
+from campaign.letters.sandbox import TooSlow, letter_environment, refused_parts, time_limit
 from campaign.models import LANGUAGES, Campaign, Letter, Recipient, Sender, localized
 from campaign.site import CAMPAIGN_FILE, body_name
 from campaign.storage import safe_files
-from campaign.text import long_date
+from campaign.text import long_date, utf8
 
 
 @dataclass(frozen=True)
@@ -67,12 +67,12 @@ def compile_source(templates_dir: Path, name: str, source: str) -> jinja2.Templa
         parsed = environment.parse(source)
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(where(name, error.lineno), str(error.message)) from None
-    for line, attribute in private_names(parsed):
-        raise TemplateError(
-            where(name, line),
-            f"'{attribute}' is not available to letters; a template may use only the values "
-            "listed at the top of the file (sender, recipient, ask, language)",
+    for line, what in refused_parts(parsed):
+        hint = (
+            "a template may use only the values listed at the top of the file "
+            "(sender, recipient, ask, language)"
         )
+        raise TemplateError(where(name, line), what if "{%" in what else f"{what}; {hint}")
     return environment.from_string(parsed)
 
 
@@ -95,14 +95,7 @@ def _read(folder: Path, name: str, replaced: Mapping[str, bytes]) -> bytes:
 
 def _body(folder: Path, language: str, replaced: Mapping[str, bytes]) -> str:
     """The source of a letter body, or TemplateError when it is not UTF-8 text."""
-    data = _read(folder, body_name(language), replaced)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise TemplateError(
-            f"{body_name(language)}:{line}", "is not UTF-8 text; save the file as UTF-8"
-        ) from None
+    return utf8(_read(folder, body_name(language), replaced), body_name(language))
 
 
 def render_call_script(appeal: Appeal, recipient: Recipient, sender: Sender, language: str) -> str:

@@ -9,9 +9,9 @@ Jinja's ImmutableSandboxedEnvironment (no private attributes, no mutation, range
   to functions and filters are at most MAX_NUMBER; so no single step can allocate much memory;
 - time: `time_limit` stops a render that runs longer than its budget, from a trace function
   that checks the clock on every line of template code (a loop without output still runs lines);
-  it is used when a template is validated before it is saved, not for every supporter's letter;
-- statically: `private_names` finds `x.__class__`, `x["_y"]` anywhere, even in a branch that
-  the sample data never takes.
+  budgets nest (one render inside a check of many), and every render runs under one;
+- statically: `refused_parts` finds `x.__class__`, `x["_y"]` and includes anywhere, even in a
+  branch that the sample data never takes.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import math
 import re
 import sys
 import threading
@@ -159,7 +160,10 @@ class LetterSandbox(ImmutableSandboxedEnvironment):
         for part in parts:
             size += len(part)
             if size > self.max_output:
-                raise SecurityError(f"the text is longer than {self.max_output:,} characters")
+                error = SecurityError(f"the text is longer than {self.max_output:,} characters")
+                if hasattr(parts, "throw"):
+                    parts.throw(error)  # raised inside the template, so it names the line
+                raise error
             collected.append(part)
         return "".join(collected)
 
@@ -187,6 +191,8 @@ def bounded(value: Any) -> Any:
         raise SecurityError(f"a value longer than {MAX_TEXT:,} characters or items was built")
     if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4096:
         raise SecurityError("a number far too large was built")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise SecurityError("a number too large to print was built (it would print as inf)")
     return value
 
 
@@ -288,6 +294,30 @@ def _template_line(frame: Any) -> int:
     return 0
 
 
+def refused_parts(template_ast: nodes.Template) -> list[tuple[int, str]]:
+    """(line, what) of every part of a template letters may not use, found without running it.
+
+    Private names (`x.__class__`, `x["_y"]`), even in a branch the sample data never takes; and
+    `include`, `import`, `extends`: a letter is one file, and a file that includes another
+    could read a version other than the one being checked, or include itself for ever.
+    """
+    found = [
+        (line, f"'{name}' is not available to letters")
+        for line, name in private_names(template_ast)
+    ]
+    for kind, word in (
+        (nodes.Include, "include"),
+        (nodes.Import, "import"),
+        (nodes.FromImport, "from"),
+        (nodes.Extends, "extends"),
+    ):
+        found += [
+            (node.lineno, f"{{% {word} %}} is not available to letters; write the text here")
+            for node in template_ast.find_all(kind)
+        ]
+    return sorted(found)
+
+
 def private_names(template_ast: nodes.Template) -> list[tuple[int, str]]:
     """(line, name) of every attribute or key starting with "_" that the template reaches for."""
     found = [
@@ -331,6 +361,8 @@ def _check_filter(function: Callable, args: list[Any]) -> None:
         items = list(args[0]) if isinstance(args[0], list | tuple) else []
         separator = str(args[1]) if len(args) > 1 else ""
         _check_growth("join", separator, (items,), {})
+    elif function is filters.do_int and len(args) >= 3 and args[2] not in range(2, 37):
+        raise SecurityError(f"int: the base must be 2 to 36, not {args[2]}")
     elif (
         function is filters.do_indent
         and len(args) >= 2

@@ -23,6 +23,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from campaign import limits
 from campaign.errors import CampaignError, InvalidData, Problem
 from campaign.models import LANGUAGES
+from campaign.text import utf8
 
 _SOURCE_COMMENT = re.compile(r'#\s*source:\s*"(.*)"')
 
@@ -49,13 +50,7 @@ def dump_document(document: Any, what: str) -> bytes:
 def load_document(data: bytes | str, name: str) -> Any:
     """The round-trip document; InvalidData at the line of a non-UTF-8 byte or a syntax error."""
     if isinstance(data, bytes):
-        raw = data
-        try:
-            data = raw.decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = raw[: error.start].count(b"\n") + 1
-            problem = Problem(f"{name}:{line}", "is not UTF-8 text; save the file as UTF-8")
-            raise InvalidData([problem]) from None
+        data = utf8(data, name)
     _check_shape(data, name)
     try:
         return round_trip_yaml().load(data)
@@ -75,6 +70,16 @@ def _check_shape(text: str, name: str) -> None:
     if len(text) > limits.FILE_BYTES:
         raise InvalidData([Problem(name, f"is longer than {limits.FILE_BYTES:,} characters")])
     for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > limits.YAML_LINE:  # ruamel reads a long comment in quadratic time
+            raise InvalidData(
+                [
+                    Problem(
+                        f"{name}:{number}",
+                        f"is {len(line):,} characters long; break it into lines of at most "
+                        f"{limits.YAML_LINE:,}",
+                    )
+                ]
+            )
         indent = len(line) - len(line.lstrip(" "))
         if indent > limits.YAML_INDENT and line.strip() and not line.lstrip().startswith("#"):
             raise InvalidData(

@@ -88,7 +88,7 @@ class CampaignForm(EditForm):
     def count(self, name: str) -> int:
         """How many rows of a list are saved items (the rows after them add new ones)."""
         said = (self[f"{name}_count"].data or "")[:4]
-        return min(int(said), CAMPAIGN_ITEMS[name]) if said.isdigit() else 0
+        return min(int(said), CAMPAIGN_ITEMS[name]) if said.isascii() and said.isdigit() else 0
 
 
 def incomplete(form: CampaignForm) -> list[str]:
@@ -100,7 +100,9 @@ def incomplete(form: CampaignForm) -> list[str]:
     for name in LISTS:
         said = form[f"{name}_count"].data or ""
         posted = sum(1 for row in form[name] if any(_typed_values(row.form)))
-        if not said.isdigit() or posted < min(int(said), CAMPAIGN_ITEMS[name]):
+        if (not (said.isascii() and said.isdigit())) or posted < min(
+            int(said), CAMPAIGN_ITEMS[name]
+        ):
             problems.append(
                 _(
                     "The form arrived incomplete (%(list)s), so nothing was saved. Reload it.",
