@@ -64,9 +64,14 @@ class _Worker:
 class RenderPool:
     """`size` warm workers; a render waits at most `wait_s` for one and `deadline_s` for its PDF."""
 
-    def __init__(self, size: int, *, wait_s: float, deadline_s: float, retry_after: int):
+    def __init__(
+        self, size: int, *, wait_s: float, deadline_s: float, retry_after: int, max_waiting: int
+    ):
         self.size, self.wait_s, self.deadline_s = size, wait_s, deadline_s
         self.retry_after = retry_after
+        # Requests past this many waiting for a worker are told "busy" at once: each waiting
+        # request holds a web thread, and the site's other pages need threads too.
+        self._waiting = threading.BoundedSemaphore(max_waiting)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._started = False
         self._lock = threading.Lock()
@@ -81,10 +86,14 @@ class RenderPool:
     ) -> bytes:
         """ONE tagged PDF of the letters, made by a worker; Busy or RenderTimeout when it can't."""
         self._start()
+        if not self._waiting.acquire(blocking=False):
+            raise Busy(self.retry_after)
         try:
             worker = self._idle.get(timeout=self.wait_s)
         except queue.Empty:
             raise Busy(self.retry_after) from None
+        finally:
+            self._waiting.release()
         try:
             worker.connection.send(Job(tuple(letters), paper, Path(templates_dir), title))
             if not worker.connection.poll(self.deadline_s):

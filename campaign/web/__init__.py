@@ -83,6 +83,7 @@ def make_guards(app: Flask) -> guards.Guards:
             wait_s=settings["PDF_RENDER_WAIT_S"],
             deadline_s=settings["PDF_DEADLINE_S"],
             retry_after=settings["RETRY_AFTER_S"],
+            max_waiting=settings["PDF_MAX_WAITING"],
         ),
     )
 

@@ -30,6 +30,10 @@ DEFAULTS = {
     # other page. A request waits at most PDF_RENDER_WAIT_S for a worker, then 503: the wait
     # holds one thread, so the queue is bounded by the threads of the web process.
     "PDF_RENDERS_PER_PROCESS": 1,
+    # PDF requests of one web process that may wait for its worker at once; more get 503 at
+    # once, so that a flood of PDFs never takes every thread the campaign page needs (gunicorn
+    # runs 16 threads a process: at most 6 wait, the others stay free for pages).
+    "PDF_MAX_WAITING": 6,
     # A render still running after this is stopped (the worker is killed and replaced): the
     # most a PDF request can take. The largest request the form allows takes about 4 s.
     "PDF_DEADLINE_S": 15.0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 
 import pytest
 
@@ -207,3 +208,20 @@ def test_broken_campaign_file_keeps_the_last_good_version(client, templates_dir)
 def test_broken_campaign_at_start_is_a_friendly_500(client, templates_dir):
     (templates_dir / "campaign.yaml").write_text("title: [unclosed", encoding="utf-8")
     assert_friendly(client.get("/"), 500, "Something went wrong on our side")
+
+
+def test_past_the_waiting_pdf_requests_a_process_allows_the_answer_is_503_at_once(config):
+    app = create_app({**config, "PDF_MAX_WAITING": 1, "PDF_RENDER_WAIT_S": 3})
+    client = app.test_client()
+    data = write_data(client)
+    pool = app.extensions["campaign.guards"].renders
+    assert pool._waiting.acquire(blocking=False)  # another request already waits
+    try:
+        start = time.monotonic()
+        response = client.post("/letters.pdf", data=data)
+        waited = time.monotonic() - start
+    finally:
+        pool._waiting.release()
+    assert_friendly(response, 503, "try again in a few seconds")
+    assert waited < 2  # told at once, not after the 3 s wait: the thread is free for pages
+    assert client.post("/letters/kz-president.pdf", data=data).status_code == 200
