@@ -168,8 +168,9 @@ def layout(
         raise RenderError(
             f"{TEMPLATE}: WeasyPrint could not lay out the letters: {error}"
         ) from None
-    # Letters carry no attachments: none is fetched, and WeasyPrint 70 could write a document's
-    # attachments only once, while export writes each letter again as a PDF of its own.
+    # Letters carry no document attachments (<link rel="attachment">): none is fetched, and
+    # WeasyPrint 70 could write them only once, while export writes each letter again as a PDF
+    # of its own. (An <a rel="attachment"> can embed only a data: URL, the one kind fetched.)
     document.metadata.attachments = []
     if len(document.pages) > limits.PDF_PAGES:
         raise TooLarge(

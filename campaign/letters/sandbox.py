@@ -343,13 +343,13 @@ def _bounded_filter(function: Callable) -> Callable:
         check_arguments(args, kwargs)
         if function is jinja2.filters.do_join:  # measure what a generator would give first
             args = tuple(_listed(arg) for arg in args)
-        _check_filter(function, [arg for arg in args if not isinstance(arg, EvalContext)])
+        _check_filter(function, [arg for arg in args if not isinstance(arg, EvalContext)], kwargs)
         return bounded(function(*args, **kwargs))
 
     return wrapper
 
 
-def _check_filter(function: Callable, args: list[Any]) -> None:
+def _check_filter(function: Callable, args: list[Any], kwargs: dict[str, Any]) -> None:
     """Refuse a filter call that would build far more than it is given, before it runs."""
     filters = jinja2.filters
     text = str(args[0]) if args and isinstance(args[0], str) else ""
@@ -361,8 +361,8 @@ def _check_filter(function: Callable, args: list[Any]) -> None:
         items = list(args[0]) if isinstance(args[0], list | tuple) else []
         separator = str(args[1]) if len(args) > 1 else ""
         _check_growth("join", separator, (items,), {})
-    elif function is filters.do_int and len(args) >= 3 and args[2] not in range(2, 37):
-        raise SecurityError(f"int: the base must be 2 to 36, not {args[2]}")
+    elif function is filters.do_int and _int_base(args, kwargs) not in range(2, 37):
+        raise SecurityError(f"int: the base must be 2 to 36, not {_int_base(args, kwargs)}")
     elif (
         function is filters.do_indent
         and len(args) >= 2
@@ -370,6 +370,11 @@ def _check_filter(function: Callable, args: list[Any]) -> None:
         and len(text) + (text.count("\n") + 1) * args[1] > MAX_TEXT
     ):
         raise SecurityError(f"indenting this would build over {MAX_TEXT:,} characters")
+
+
+def _int_base(args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """The base of an `int` filter call, given by position or by keyword (10 when not)."""
+    return args[2] if len(args) >= 3 else kwargs.get("base", 10)
 
 
 def _listed(value: Any) -> Any:

@@ -128,19 +128,8 @@ FAILING = [
     ("float-overflow-product", "{{ 1e308 * 10 }}", INFINITE),
     ("float-overflow-sum", "{{ 1e308 + 1e308 }}", INFINITE),
     ("int-bad-base-positional", "{{ 'x'|int(0, 99) }}", BASE),
-    pytest.param(
-        "int-bad-base",
-        "{{ 'x'|int(base=99) }}",
-        BASE,
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="campaign/letters/sandbox.py:346 _bounded_filter hands _check_filter only the "
-            "positional arguments, so sandbox.py:364 sees no base when it is given by keyword: "
-            "'x'|int(0, 99) is refused, but 'x'|int(base=99) (and int(0, base=99)) is accepted; "
-            "Jinja's do_int swallows the ValueError and every letter prints '0' (no message)",
-        ),
-        id="int-bad-base",
-    ),
+    ("int-bad-base-keyword", "{{ 'x'|int(base=99) }}", BASE),
+    ("int-bad-base-both", "{{ 'x'|int(0, base=99) }}", BASE),
 ]
 
 
