@@ -7,7 +7,7 @@ then what only it does: lays out and writes the PDF of every office's letter in 
 from __future__ import annotations
 
 from campaign.errors import CampaignError, InvalidData, Problem, TemplateError
-from campaign.letters import pdf
+from campaign.letters import pdf, render_pool
 from campaign.models import LANGUAGES
 from campaign.rulebook import batches, load_site, sample_letters
 from campaign.site import Site
@@ -24,7 +24,7 @@ def check_campaign(site: Site) -> tuple[list[Problem], str]:
     for language in LANGUAGES:  # one document per language: a PDF holds one letter an office
         for letters in batches(sample_letters(loaded.appeal, offices, language)):
             try:  # as `campaign export` makes them: the whole PDF and one per office
-                pdf.render_split(letters, templates_dir=site.templates)
+                render_pool.shared().split(letters, templates_dir=site.templates)
             except TemplateError as error:
                 problems.append(
                     Problem(str(site.templates / error.problem.where), error.problem.message)

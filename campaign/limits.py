@@ -29,6 +29,7 @@ TEMPLATE_SOURCE = 20_000  # the source of a letter body or a call script
 PARAGRAPHS = 60  # paragraphs of one letter body, as rendered and as edited in the preview
 LETTERS_PER_REQUEST = 30  # letters in one preview or one PDF
 PDF_PAGES = 100  # pages in one PDF (8 letters of the bundled campaign take 8)
+CLI_PDF_DEADLINE_S = 60.0  # seconds for one PDF of `campaign check` or `export` (30 letters)
 RENDER_BUDGET_S = 2.0  # seconds for all the sample renders of one validation together
 RENDER_S = 0.5  # seconds for one render of one template, for any supporter (a letter: ~1 ms)
 PRINT_RENDER_S = 2.0  # seconds for print.html to lay out one request's letters as HTML

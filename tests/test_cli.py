@@ -9,7 +9,9 @@ import pdfplumber
 import pytest
 from click.testing import CliRunner
 
+from campaign import limits
 from campaign.cli import main
+from campaign.letters import render_pool
 
 SENDER = [
     "--name", "Maria Rossi", "--street", "Via Roma 1", "--postcode", "20100",
@@ -205,3 +207,15 @@ def test_an_attachment_link_inside_a_letter_is_refused_quietly_and_exports(run, 
     result = run("export", "--name", "Maria Rossi", "--out", str(out))
     assert result.exit_code == 0, result.output
     assert b"root:" not in (out / "letters.pdf").read_bytes()  # /etc/passwd never fetched
+
+
+def test_a_pdf_past_its_deadline_is_stopped_and_said_in_one_line(run, monkeypatch):
+    monkeypatch.setattr(limits, "CLI_PDF_DEADLINE_S", 0.01)
+    monkeypatch.setattr(render_pool, "_shared", None)  # a pool with that deadline
+    result = run("export", *SENDER, "--out", "o")
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "error: the letters took longer than 0.01 s to lay out and were stopped; shorten "
+        "them, or print fewer at once"
+    ]
+    assert "Traceback" not in result.output

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from campaign.errors import CampaignError
-from campaign.letters import drafts, pdf
+from campaign.letters import drafts, render_pool
 from campaign.models import Letter
 
 FORMATS = ("pdf", "eml", "mailto")
@@ -78,7 +78,7 @@ def _render_files(
     """File name -> content, for every format asked for."""
     files: dict[str, bytes] = {}
     if "pdf" in formats:
-        combined, per_office = pdf.render_split(
+        combined, per_office = render_pool.shared().split(
             letters, paper=paper, templates_dir=templates_dir, title=title or None
         )
         files["letters.pdf"] = combined

@@ -21,6 +21,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from campaign import limits
 from campaign.errors import (
     Busy,
     CampaignError,
@@ -43,6 +44,7 @@ class Job:
     paper: str
     templates_dir: Path
     title: str | None
+    split: bool = False  # also one PDF per office, from the same layout (export, check)
 
 
 class _Worker:
@@ -85,6 +87,22 @@ class RenderPool:
         title: str | None = None,
     ) -> bytes:
         """ONE tagged PDF of the letters, made by a worker; Busy or RenderTimeout when it can't."""
+        return self._run(Job(tuple(letters), paper, Path(templates_dir).resolve(), title))
+
+    def split(
+        self,
+        letters: Sequence[Letter],
+        *,
+        paper: str = "a4",
+        templates_dir: Path,
+        title: str | None = None,
+    ) -> tuple[bytes, dict[str, bytes]]:
+        """The combined PDF and one per office id, from one layout, made by a worker."""
+        folder = Path(templates_dir).resolve()  # the worker's working folder may be another
+        return self._run(Job(tuple(letters), paper, folder, title, split=True))
+
+    def _run(self, job: Job) -> Any:
+        """The result of `job` from a free worker, within the wait and the deadline."""
         self._start()
         if not self._waiting.acquire(blocking=False):
             raise Busy(self.retry_after)
@@ -95,7 +113,7 @@ class RenderPool:
         finally:
             self._waiting.release()
         try:
-            worker.connection.send(Job(tuple(letters), paper, Path(templates_dir), title))
+            worker.connection.send(job)
             if not worker.connection.poll(self.deadline_s):
                 worker.kill()
                 worker = _Worker()
@@ -130,7 +148,7 @@ class RenderPool:
             atexit.register(self.close)
 
 
-def _result(answer: tuple[str, Any, Any]) -> bytes:
+def _result(answer: tuple[str, Any, Any]) -> Any:
     """The PDF a worker sent, or its error raised again here as the same kind of error."""
     kind, first, second = answer
     if kind == "pdf":
@@ -142,6 +160,20 @@ def _result(answer: tuple[str, Any, Any]) -> bytes:
     if kind == "campaign":
         raise CampaignError(first)
     raise RenderError(first)
+
+
+_shared: RenderPool | None = None
+
+
+def shared() -> RenderPool:
+    """The pool of the command line (`campaign check`, `campaign export`): one worker, whose
+    render is stopped after limits.CLI_PDF_DEADLINE_S even inside WeasyPrint's C code."""
+    global _shared
+    if _shared is None:
+        _shared = RenderPool(
+            1, wait_s=60, deadline_s=limits.CLI_PDF_DEADLINE_S, retry_after=1, max_waiting=1
+        )
+    return _shared
 
 
 def _serve(connection: Connection) -> None:
@@ -160,10 +192,9 @@ def _serve(connection: Connection) -> None:
 def _render(pdf: Any, job: Job) -> tuple[str, Any, Any]:
     """One job's PDF, or its error as plain values that cross the pipe."""
     try:
-        data = pdf.render(
-            list(job.letters), paper=job.paper, templates_dir=job.templates_dir, title=job.title
-        )
-        return ("pdf", data, None)
+        options = {"paper": job.paper, "templates_dir": job.templates_dir, "title": job.title}
+        render = pdf.render_split if job.split else pdf.render
+        return ("pdf", render(list(job.letters), **options), None)
     except TemplateError as error:
         return ("template", error.problem.where, error.problem.message)
     except TooLarge as error:
