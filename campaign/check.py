@@ -6,10 +6,12 @@ then what only it does: lays out and writes the PDF of every office's letter in 
 
 from __future__ import annotations
 
-from campaign.errors import CampaignError, InvalidData, Problem, TemplateError
+from functools import partial
+
+from campaign.errors import InvalidData, Problem
 from campaign.letters import pdf, render_pool
 from campaign.models import LANGUAGES
-from campaign.rulebook import batches, load_site, sample_letters
+from campaign.rulebook import batches, collect, load_site, sample_letters
 from campaign.site import Site
 
 
@@ -20,17 +22,15 @@ def check_campaign(site: Site) -> tuple[list[Problem], str]:
     except InvalidData as error:
         return list(error.problems), ""
     offices = loaded.directory.recipients
-    problems = []
+    problems: list[Problem] = []
     for language in LANGUAGES:  # one document per language: a PDF holds one letter an office
         for letters in batches(sample_letters(loaded.appeal, offices, language)):
-            try:  # as `campaign export` makes them: the whole PDF and one per office
-                render_pool.shared().split(letters, templates_dir=site.templates)
-            except TemplateError as error:
-                problems.append(
-                    Problem(str(site.templates / error.problem.where), error.problem.message)
-                )
-            except CampaignError as error:
-                problems.append(Problem(str(site.templates / pdf.TEMPLATE), str(error)))
+            collect(  # as `campaign export` makes them: the whole PDF and one per office
+                problems,
+                site,
+                partial(render_pool.shared().split, letters, templates_dir=site.templates),
+                where=str(site.templates / pdf.TEMPLATE),
+            )
     summary = (
         f"ok: {len(offices)} offices, {len(LANGUAGES)} languages, "
         f"{len(offices) * len(LANGUAGES)} letters rendered as text, PDF and e-mail drafts"

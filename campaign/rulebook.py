@@ -61,12 +61,12 @@ def load_site(site: Site, replaced: Mapping[str, bytes] | None = None) -> Loaded
     replaced = dict(replaced or {})
     problems: list[Problem] = []
     recipients_data = replaced.pop(site.recipients.name, None)
-    found = _collect(problems, site, lambda: _directory(site, recipients_data))
-    appeal = _collect(problems, site, lambda: render.load(site.templates, replaced))
+    found = collect(problems, site, lambda: _directory(site, recipients_data))
+    appeal = collect(problems, site, lambda: render.load(site.templates, replaced))
     if found is None or appeal is None:
         raise InvalidData(problems)
     before = len(problems)
-    _collect(problems, site, lambda: pdf.check_layout(site.templates))
+    collect(problems, site, lambda: pdf.check_layout(site.templates))
     layout_ok = len(problems) == before
     problems.extend(render_problems(site, found.recipients, appeal, layout=layout_ok))
     if problems:
@@ -82,18 +82,20 @@ def render_problems(
     offices = tuple(offices)
     problems: list[Problem] = []
     for language in LANGUAGES:
-        _collect(problems, site, partial(check_body, appeal, offices, language))
+        collect(problems, site, partial(check_body, appeal, offices, language))
         if language in appeal.call_scripts:
-            _collect(problems, site, partial(_try_call_script, appeal, offices, language))
+            collect(problems, site, partial(_try_call_script, appeal, offices, language))
     if not problems and layout:
-        _collect(problems, site, lambda: _try_print_layout(site, appeal, offices))
+        collect(problems, site, lambda: _try_print_layout(site, appeal, offices))
         problems.extend(_draft_problems(site, appeal, offices))
     return problems
 
 
-def sample_letters(appeal: Appeal, offices: Iterable[Recipient], language: str) -> list[Letter]:
-    """Every office's letter in `language`, from the sample supporter with a note."""
-    return [render.render_letter(appeal, office, SAMPLE_SENDERS[0], language) for office in offices]
+def sample_letters(
+    appeal: Appeal, offices: Iterable[Recipient], language: str, sender: Sender = SAMPLE_SENDERS[0]
+) -> list[Letter]:
+    """Every office's letter in `language`, from a sample supporter (by default with a note)."""
+    return [render.render_letter(appeal, office, sender, language) for office in offices]
 
 
 def batches(letters: list[Letter]) -> list[list[Letter]]:
@@ -171,10 +173,7 @@ def _try_print_layout(site: Site, appeal: Appeal, offices: tuple[Recipient, ...]
         with time_limit(limits.RENDER_BUDGET_S) as budget:
             for sender in SAMPLE_SENDERS:
                 for language in LANGUAGES:
-                    letters = [
-                        render.render_letter(appeal, office, sender, language) for office in offices
-                    ]
-                    for batch in batches(letters):
+                    for batch in batches(sample_letters(appeal, offices, language, sender)):
                         pdf.html(batch, templates_dir=site.templates)
     except TooSlow as slow:
         if slow.budget is not budget:
@@ -210,8 +209,13 @@ def _directory(site: Site, data: bytes | None) -> Directory:
     return directory.from_bytes(site.recipients, data)
 
 
-def _collect(problems: list[Problem], site: Site, action: Callable[[], T]) -> T | None:
-    """Run `action`; on a CampaignError add its problems (with file paths) and return None."""
+def collect(
+    problems: list[Problem], site: Site, action: Callable[[], T], where: str = ""
+) -> T | None:
+    """Run `action`; on a CampaignError add its problems (with file paths) and return None.
+
+    A message that names no file is placed at `where` (default: the templates folder).
+    """
     try:
         return action()
     except InvalidData as error:
@@ -219,16 +223,16 @@ def _collect(problems: list[Problem], site: Site, action: Callable[[], T]) -> T 
     except TemplateError as error:
         problems.append(_in_folder(error.problem, site))
     except CampaignError as error:
-        problems.append(_problem_of(str(error), site))
+        problems.append(_problem_of(str(error), site, where or str(site.templates)))
     return None
 
 
-def _problem_of(message: str, site: Site) -> Problem:
-    """A message "path: what is wrong" as a Problem at that path (else at the templates)."""
-    where, separator, rest = message.partition(": ")
-    if separator and ("/" in where or where.endswith((".yaml", ".txt", ".html", ".css"))):
-        return Problem(where, rest)
-    return Problem(str(site.templates), message)
+def _problem_of(message: str, site: Site, where: str) -> Problem:
+    """A message "path: what is wrong" as a Problem at that path (else at `where`)."""
+    named, separator, rest = message.partition(": ")
+    if separator and ("/" in named or named.endswith((".yaml", ".txt", ".html", ".css"))):
+        return _in_folder(Problem(named, rest), site)
+    return Problem(where, message)
 
 
 def _in_folder(problem: Problem, site: Site) -> Problem:
