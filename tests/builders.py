@@ -13,6 +13,16 @@ from campaign.yamlfile import dump_document, load_document
 ROOT = Path(__file__).resolve().parent.parent
 RECIPIENTS = ROOT / "recipients.yaml"
 TEMPLATES = ROOT / "letter_templates"
+OFFICE_IDS = (  # the offices of the bundled directory, in file order
+    "it-interior",
+    "it-justice",
+    "it-foreign-affairs",
+    "kz-embassy-italy-consular",
+    "kz-general-prosecutor",
+    "kz-nsc-atyrau",
+    "kz-president",
+    "kz-foreign-affairs",
+)
 
 
 def copy_site(folder: Path, emails: Mapping[str, str] | None = None) -> Site:

@@ -13,18 +13,9 @@ import pytest
 from campaign import directory
 from campaign.errors import CampaignError, InvalidData
 from campaign.models import LANGUAGES
+from tests.builders import OFFICE_IDS
 from tests.builders import RECIPIENTS as BUNDLED
 
-IDS = (
-    "it-interior",
-    "it-justice",
-    "it-foreign-affairs",
-    "kz-embassy-italy-consular",
-    "kz-general-prosecutor",
-    "kz-nsc-atyrau",
-    "kz-president",
-    "kz-foreign-affairs",
-)
 OBFUSCATED = {"it-interior", "it-justice", "kz-embassy-italy-consular", "kz-foreign-affairs"}
 
 # A small valid directory; the comments give the line numbers the tests refer to.
@@ -85,7 +76,7 @@ def bundled() -> directory.Directory:
 
 
 def test_bundled_has_the_eight_offices(bundled):
-    assert bundled.ids == IDS
+    assert bundled.ids == OFFICE_IDS
     assert len(bundled.version) == 64
 
 

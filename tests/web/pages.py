@@ -5,16 +5,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-OFFICE_IDS = (
-    "it-interior",
-    "it-justice",
-    "it-foreign-affairs",
-    "kz-embassy-italy-consular",
-    "kz-general-prosecutor",
-    "kz-nsc-atyrau",
-    "kz-president",
-    "kz-foreign-affairs",
-)
+from tests.builders import OFFICE_IDS
+
 # Two offices get an e-mail address in the test copy of the directory (the bundled one has none):
 # kz-nsc-atyrau's English letter fits a mailto link, it-foreign-affairs' Italian one does not.
 EMAILS = {"kz-nsc-atyrau": "nsc-atyrau@example.org", "it-foreign-affairs": "mfa@example.org"}
