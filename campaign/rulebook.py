@@ -11,7 +11,6 @@ them refuses, all refuse, and what it accepts renders for every supporter.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -22,7 +21,7 @@ from campaign.directory import Directory
 from campaign.errors import CampaignError, InvalidData, Problem, TemplateError
 from campaign.letters import drafts, pdf, render
 from campaign.letters.render import Appeal
-from campaign.letters.sandbox import TooSlow, time_limit
+from campaign.letters.sandbox import within
 from campaign.letters.senders import make_sender
 from campaign.models import LANGUAGES, Letter, Recipient, Sender
 from campaign.site import CAMPAIGN_FILE, Site, body_name
@@ -148,41 +147,31 @@ def _within_budget(
     each: Callable[[Recipient, Sender], None],
 ) -> None:
     """Run `each` for every office and sample sender; TemplateError past RENDER_BUDGET_S."""
-    start = time.monotonic()
-    try:
-        with time_limit(limits.RENDER_BUDGET_S) as budget:
-            for office in offices:
-                for sender in SAMPLE_SENDERS:
-                    each(office, sender)
-    except TooSlow as slow:
-        if slow.budget is not budget:
-            raise
-        line = template.get_corresponding_lineno(slow.line) if slow.line else 0
-        seconds = time.monotonic() - start
-        raise TemplateError(
-            render.where(name, line),
+
+    def too_slow(seconds: float) -> str:
+        return (
             f"rendering the letters takes too long (stopped after {seconds:.1f} s, the limit "
-            f"for all {len(offices)} offices is {limits.RENDER_BUDGET_S:g} s); simplify the loops",
-        ) from None
+            f"for all {len(offices)} offices is {limits.RENDER_BUDGET_S:g} s); simplify the loops"
+        )
+
+    with within(limits.RENDER_BUDGET_S, name, too_slow, template):
+        for office in offices:
+            for sender in SAMPLE_SENDERS:
+                each(office, sender)
 
 
 def _try_print_layout(site: Site, appeal: Appeal, offices: tuple[Recipient, ...]) -> None:
     """print.html filled in with every office's letter from each sample supporter, within the
     budget (the HTML only: no PDF is made here)."""
-    try:
-        with time_limit(limits.RENDER_BUDGET_S) as budget:
-            for sender in SAMPLE_SENDERS:
-                for language in LANGUAGES:
-                    for batch in batches(sample_letters(appeal, offices, language, sender)):
-                        pdf.html(batch, templates_dir=site.templates)
-    except TooSlow as slow:
-        if slow.budget is not budget:
-            raise
-        raise TemplateError(
-            pdf.TEMPLATE,
-            f"laying out the letters takes too long (the limit for all of them is "
-            f"{limits.RENDER_BUDGET_S:g} s); simplify print.html",
-        ) from None
+    too_slow = (
+        f"laying out the letters takes too long (the limit for all of them is "
+        f"{limits.RENDER_BUDGET_S:g} s); simplify print.html"
+    )
+    with within(limits.RENDER_BUDGET_S, pdf.TEMPLATE, too_slow):
+        for sender in SAMPLE_SENDERS:
+            for language in LANGUAGES:
+                for batch in batches(sample_letters(appeal, offices, language, sender)):
+                    pdf.html(batch, templates_dir=site.templates)
 
 
 def _draft_problems(site: Site, appeal: Appeal, offices: tuple[Recipient, ...]) -> list[Problem]:

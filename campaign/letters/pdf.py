@@ -23,7 +23,7 @@ from campaign import limits
 from campaign.directory import addresses
 from campaign.errors import CampaignError, RenderError, TemplateError, TooLarge
 from campaign.letters.render import error_line
-from campaign.letters.sandbox import TooSlow, letter_environment, refused_parts, time_limit
+from campaign.letters.sandbox import letter_environment, refused_parts, within
 from campaign.models import Letter
 from campaign.storage import safe_files
 from campaign.text import utf8
@@ -89,18 +89,13 @@ def html(
         "css": stylesheet(Path(templates_dir)),
         "letters": [letter_context(letter) for letter in letters],
     }
+    slow = f"laying out the letters takes longer than {limits.PRINT_RENDER_S:g} s; simplify it"
     try:
         template = _environment(Path(templates_dir)).get_template(TEMPLATE)
-        with time_limit(limits.PRINT_RENDER_S) as budget:
+        with within(limits.PRINT_RENDER_S, TEMPLATE, slow, template):
             return template.render(context)
-    except TooSlow as slow:
-        if slow.budget is not budget:
-            raise
-        line = template.get_corresponding_lineno(slow.line) if slow.line else 0
-        raise TemplateError(
-            f"{TEMPLATE}:{line}" if line else TEMPLATE,
-            f"laying out the letters takes longer than {limits.PRINT_RENDER_S:g} s; simplify it",
-        ) from None
+    except TemplateError:
+        raise
     except jinja2.TemplateNotFound:
         raise TemplateError(f"{templates_dir}/{TEMPLATE}", "missing; restore it") from None
     except jinja2.TemplateError as error:

@@ -21,7 +21,7 @@ from campaign.directory.addresses import country_name, sender_lines
 from campaign.directory.schema import LETTER_KEYS
 from campaign.errors import CampaignError, TemplateError
 from campaign.letters.campaign_file import parse_campaign
-from campaign.letters.sandbox import TooSlow, letter_environment, refused_parts, time_limit
+from campaign.letters.sandbox import letter_environment, refused_parts, where, within
 from campaign.models import LANGUAGES, Campaign, Letter, Recipient, Sender, localized
 from campaign.site import CAMPAIGN_FILE, body_name
 from campaign.storage import safe_files
@@ -74,13 +74,6 @@ def compile_source(templates_dir: Path, name: str, source: str) -> jinja2.Templa
         )
         raise TemplateError(where(name, line), what if "{%" in what else f"{what}; {hint}")
     return environment.from_string(parsed)
-
-
-def where(name: str, line: int | None) -> str:
-    """`name:line`; for a template kept inside campaign.yaml, `campaign.yaml: key, line n`."""
-    if not line:
-        return name
-    return f"{name}, line {line}" if ": " in name else f"{name}:{line}"
 
 
 def _read(folder: Path, name: str, replaced: Mapping[str, bytes]) -> bytes:
@@ -152,17 +145,12 @@ def render_body(
     that the checks' sample supporters never take cannot hold a worker either.
     """
     context = letter_context(recipient, sender, language)
+    slow = f"this letter takes longer than {limits.RENDER_S:g} s to write; simplify the loops"
     try:
-        with time_limit(limits.RENDER_S) as budget:
+        with within(limits.RENDER_S, name, slow, template):
             return template.render(context).strip() + "\n"
-    except TooSlow as slow:
-        if slow.budget is not budget:
-            raise  # an outer budget ran out: its owner says so, with this line
-        line = template.get_corresponding_lineno(slow.line) if slow.line else 0
-        raise TemplateError(
-            where(name, line),
-            f"this letter takes longer than {limits.RENDER_S:g} s to write; simplify the loops",
-        ) from None
+    except TemplateError:
+        raise
     except Exception as error:  # undefined names, the sandbox, 1/0, overflow, recursion, ...
         raise TemplateError(where(name, error_line(error)), _explain(error)) from None
 

@@ -35,6 +35,8 @@ from jinja2.nodes import EvalContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 from jinja2.utils import Namespace
 
+from campaign.errors import TemplateError
+
 MAX_TEXT = 20_000  # characters (or items) in any value a letter template builds, and its output
 MAX_NUMBER = 10_000  # the largest number a template may pass to a function or a filter
 MAX_POWER_BITS = 256  # the largest result of ** in bits
@@ -283,6 +285,31 @@ def time_limit(seconds: float) -> Iterator[object]:
     finally:
         sys.settrace(previous)
         stack.pop()
+
+
+@contextlib.contextmanager
+def within(
+    seconds: float, name: str, message: str | Callable[[float], str], template: Any = None
+) -> Iterator[None]:
+    """Run the block under a time budget of its own; past it, TemplateError `message` at the
+    line of `template` it had reached (`message` may be made from the seconds it ran)."""
+    start = time.monotonic()
+    try:
+        with time_limit(seconds) as budget:
+            yield
+    except TooSlow as slow:
+        if slow.budget is not budget:
+            raise  # an outer budget ran out: its owner says so
+        line = template.get_corresponding_lineno(slow.line) if template and slow.line else 0
+        text = message(time.monotonic() - start) if callable(message) else message
+        raise TemplateError(where(name, line), text) from None
+
+
+def where(name: str, line: int | None) -> str:
+    """`name:line`; for a template kept inside campaign.yaml, `campaign.yaml: key, line n`."""
+    if not line:
+        return name
+    return f"{name}, line {line}" if ": " in name else f"{name}:{line}"
 
 
 def _template_line(frame: Any) -> int:
