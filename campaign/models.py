@@ -129,6 +129,7 @@ class Letter:
     body: str  # paragraphs separated by blank lines; what a supporter may edit
     closing: str  # "Yours sincerely,"
     signature: tuple[str, ...] = field(default=())  # name, then address lines, then e-mail
+    ruled_lines: int = 0  # lines ruled below the body, to write on by hand (the event kit)
 
     @property
     def paragraphs(self) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 from campaign import limits
@@ -13,6 +14,15 @@ _LOCALIZED = ("title", "summary", "background", "closing", "call_script")
 _MULTI_LINE = ("summary", "background", "call_script")  # the others are printed on one line
 _QUOTE_FIELDS = ("speaker", "role", "organisation")
 _TEXT_LIMITS = {key: limits.CAMPAIGN[key] for key in ("title", "summary", "background")}
+
+
+def campaign_is_closed(campaign: Campaign, today: dt.date | None = None) -> bool:
+    """Closed by hand (`open: false`) or because its deadline has passed."""
+    if not campaign.is_open:
+        return True
+    if not campaign.deadline:
+        return False
+    return (today or dt.date.today()) > dt.date.fromisoformat(campaign.deadline)
 
 
 def parse_campaign(data: bytes, name: str = "campaign.yaml") -> Campaign:

@@ -155,14 +155,23 @@ def layout(
 ) -> Document:
     """Lay the letters out once, as one WeasyPrint document."""
     source = html(letters, paper=paper, templates_dir=templates_dir, title=title)
+    return laid_out(source, TEMPLATE)
+
+
+def render_html(source: str, name: str) -> bytes:
+    """ONE tagged PDF of a document that is not letters (the event kit's sheets, a dossier),
+    laid out and written as the letters are; `name` is its template, for messages."""
+    return write(laid_out(source, name))
+
+
+def laid_out(source: str, name: str) -> Document:
+    """The HTML `source` laid out: data: URLs only, the process's fonts, PDF/UA, page limit."""
     try:
         page = HTML(string=source, url_fetcher=DataOnlyFetcher())
         with _weasyprint_lock:
             document = page.render(font_config=font_configuration(), pdf_variant=PDF_VARIANT)
     except Exception as error:
-        raise RenderError(
-            f"{TEMPLATE}: WeasyPrint could not lay out the letters: {error}"
-        ) from None
+        raise RenderError(f"{name}: WeasyPrint could not lay it out: {error}") from None
     # Letters carry no document attachments (<link rel="attachment">): none is fetched, and
     # WeasyPrint 70 could write them only once, while export writes each letter again as a PDF
     # of its own. (An <a rel="attachment"> can embed only a data: URL, the one kind fetched.)
@@ -254,6 +263,7 @@ def letter_context(letter: Letter) -> dict[str, object]:
         "sender_lines": addresses.sender_lines(sender, language),
         "sender_email": sender.email,
         "return_line": addresses.return_line(sender, language),
+        "ruled_lines": letter.ruled_lines,
     }
 
 

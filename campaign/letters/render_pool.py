@@ -45,6 +45,8 @@ class Job:
     templates_dir: Path
     title: str | None
     split: bool = False  # also one PDF per office, from the same layout (export, check)
+    html: str = ""  # instead of letters: a document of its own (the event kit, a dossier)
+    name: str = ""  # the template of `html`, for messages
 
 
 class _Worker:
@@ -100,6 +102,10 @@ class RenderPool:
         """The combined PDF and one per office id, from one layout, made by a worker."""
         folder = Path(templates_dir).resolve()  # the worker's working folder may be another
         return self._run(Job(tuple(letters), paper, folder, title, split=True))
+
+    def document(self, html: str, name: str) -> bytes:
+        """ONE tagged PDF of a document that is not letters, from its HTML, made by a worker."""
+        return self._run(Job((), "a4", Path(), None, html=html, name=name))
 
     def _run(self, job: Job) -> Any:
         """The result of `job` from a free worker, within the wait and the deadline."""
@@ -193,6 +199,8 @@ def _render(pdf: Any, job: Job) -> tuple[str, Any, Any]:
     """One job's PDF, or its error as plain values that cross the pipe."""
     try:
         options = {"paper": job.paper, "templates_dir": job.templates_dir, "title": job.title}
+        if job.html:
+            return ("pdf", pdf.render_html(job.html, job.name), None)
         render = pdf.render_split if job.split else pdf.render
         return ("pdf", render(list(job.letters), **options), None)
     except TemplateError as error:

@@ -1,14 +1,76 @@
-"""The supporter's details as typed: checked, tidied and turned into a Sender."""
+"""The supporter's details as typed: checked, tidied and turned into a Sender; and a whole
+request for letters (who, to which offices, in which language), checked as the web form checks
+it, for every way in: the form, the command line, a batch file."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
 from email_validator import EmailNotValidError, validate_email
 
+from campaign import limits
 from campaign.directory.addresses import countries
 from campaign.errors import InvalidData, Problem
 from campaign.limits import SENDER as LIMITS
-from campaign.models import Sender
+from campaign.models import LANGUAGES, Recipient, Sender
 from campaign.text import is_text, multi_line, one_line
+
+AUTO = "auto"  # the letter language: each office in its own
+SENDER_FIELDS = tuple(LIMITS)  # name, street, postcode, city, country, email, note
+
+
+@dataclass(frozen=True)
+class LetterRequest:
+    """A valid request for letters: who writes, to which offices, in which language."""
+
+    sender: Sender
+    offices: tuple[Recipient, ...]
+    language: str  # AUTO or one of LANGUAGES
+
+
+def letter_request(
+    fields: Mapping[str, str],
+    office_ids: Sequence[str],
+    language: str,
+    directory: Iterable[Recipient],
+) -> LetterRequest:
+    """The sender, offices and language as typed, checked; InvalidData naming each field."""
+    problems: list[Problem] = []
+    sender = None
+    try:
+        sender = make_sender(**{field: fields.get(field) or "" for field in SENDER_FIELDS})
+    except InvalidData as error:
+        problems.extend(error.problems)
+    known = {office.id: office for office in directory}
+    chosen = list(dict.fromkeys(office_ids))
+    unknown = [office_id for office_id in chosen if office_id not in known]
+    if unknown:
+        names = ", ".join(f'"{office_id}"' for office_id in unknown)
+        problems.append(
+            Problem("offices", f"unknown office {names}; the offices are: {', '.join(known)}")
+        )
+    elif not chosen:
+        problems.append(Problem("offices", "choose at least one office"))
+    elif len(chosen) > limits.LETTERS_PER_REQUEST:
+        problems.append(
+            Problem(
+                "offices",
+                f"too many offices ({len(chosen)}); choose at most "
+                f"{limits.LETTERS_PER_REQUEST} at once",
+            )
+        )
+    if language not in (AUTO, *LANGUAGES):
+        problems.append(
+            Problem(
+                "language",
+                f'"{language}" is not a letter language; use {AUTO} or one of '
+                f"{', '.join(LANGUAGES)}",
+            )
+        )
+    if problems or sender is None:
+        raise InvalidData(problems)
+    return LetterRequest(sender, tuple(known[office_id] for office_id in chosen), language)
 
 
 def make_sender(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import render_template
 
+from campaign import chart
 from campaign.directory import CHANNELS
 from campaign.storage import audit, counts
-from campaign.web.admin import bp, chart
+from campaign.web.admin import bp
 from campaign.web.current import counts_db, download, site
 
 DAYS = 30

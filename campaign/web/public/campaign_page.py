@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict, dataclass
 
-from campaign.models import Campaign, Recipient, localized, split_paragraphs
+from campaign.letters.campaign_file import campaign_is_closed
+from campaign.models import Recipient, localized, split_paragraphs
 from campaign.rulebook import Loaded
+
+__all__ = ["CampaignView", "Office", "campaign_is_closed", "campaign_view", "office"]
 
 
 @dataclass(frozen=True)
@@ -36,15 +38,6 @@ class CampaignView:
     organiser: str
     deadline: str
     closed: bool
-
-
-def campaign_is_closed(campaign: Campaign, today: dt.date | None = None) -> bool:
-    """Closed by hand (`open: false`) or because its deadline has passed."""
-    if not campaign.is_open:
-        return True
-    if not campaign.deadline:
-        return False
-    return (today or dt.date.today()) > dt.date.fromisoformat(campaign.deadline)
 
 
 def campaign_view(loaded: Loaded, language: str) -> CampaignView:

@@ -17,11 +17,9 @@ from wtforms import (
 from campaign import limits
 from campaign.directory.addresses import countries
 from campaign.errors import Problem
+from campaign.letters.senders import AUTO, SENDER_FIELDS
 from campaign.limits import SENDER as LIMITS
 from campaign.models import LANGUAGES, Recipient
-
-SENDER_FIELDS = ("name", "street", "postcode", "city", "country", "email", "note")
-AUTO = "auto"  # each office in its own language
 
 
 class WriteForm(FlaskForm):
@@ -100,7 +98,7 @@ def problem_message(problem: Problem, value: object) -> str:
             limit=limit,
             length=len(value.strip()),
         )
-    if where == "offices" and problem.message == "too many":
+    if where == "offices" and problem.message.startswith("too many"):
         return _(
             "Please choose at most %(limit)s offices at once.", limit=limits.LETTERS_PER_REQUEST
         )

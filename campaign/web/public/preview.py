@@ -10,23 +10,14 @@ from werkzeug.datastructures import MultiDict
 from campaign import limits
 from campaign.directory import channels
 from campaign.directory.addresses import recipient_lines
-from campaign.errors import InvalidData, Problem
+from campaign.errors import Problem
 from campaign.letters import drafts
 from campaign.letters.render import render_call_script, render_letter
-from campaign.letters.senders import make_sender
-from campaign.models import LANGUAGES, Letter, Phone, Recipient, Sender, split_paragraphs
+from campaign.letters.senders import LetterRequest, letter_request
+from campaign.models import Letter, Phone, split_paragraphs
 from campaign.rulebook import Loaded
 from campaign.text import multi_line, one_line
-from campaign.web.public.forms import AUTO, WriteForm
-
-
-@dataclass(frozen=True)
-class Request:
-    """A valid request for letters: who, to whom, in which language."""
-
-    sender: Sender
-    offices: list[Recipient]
-    language: str  # "auto" or one of LANGUAGES
+from campaign.web.public.forms import WriteForm
 
 
 @dataclass(frozen=True)
@@ -50,30 +41,17 @@ class Card:
         return self.letter.recipient.id
 
 
-def read_request(form: WriteForm, loaded: Loaded) -> Request:
+def read_request(form: WriteForm, loaded: Loaded) -> LetterRequest:
     """The sender, the offices and the language of a posted form; InvalidData per field."""
-    problems: list[Problem] = []
-    try:
-        sender = make_sender(**form.sender_values())
-    except InvalidData as error:
-        problems.extend(error.problems)
-        sender = None
-    known = {office.id: office for office in loaded.directory.recipients}
-    chosen = [office_id for office_id in form.offices.data or [] if office_id in known]
-    if not chosen or len(chosen) != len(form.offices.data or []):
-        problems.append(Problem("offices", "choose at least one office from the list"))
-    elif len(set(chosen)) > limits.LETTERS_PER_REQUEST:
-        problems.append(Problem("offices", "too many"))
-    if form.language.data not in (AUTO, *LANGUAGES):
-        problems.append(Problem("language", "choose auto or one of the letter languages"))
-    if problems or sender is None:
-        raise InvalidData(problems)
-    return Request(
-        sender, [known[office_id] for office_id in dict.fromkeys(chosen)], form.language.data
+    return letter_request(
+        form.sender_values(),
+        form.offices.data or [],
+        form.language.data or "",
+        loaded.directory.recipients,
     )
 
 
-def render_letters(loaded: Loaded, wanted: Request) -> list[Letter]:
+def render_letters(loaded: Loaded, wanted: LetterRequest) -> list[Letter]:
     """One letter per chosen office, as the templates write it."""
     return [
         render_letter(loaded.appeal, office, wanted.sender, wanted.language)

@@ -1,4 +1,5 @@
-"""Bar charts drawn by the app itself: the geometry of an inline SVG, no script, no third party."""
+"""Bar charts drawn by the app itself (the dashboard's inline SVG, the delivery dossier): their
+geometry only; no script, no third party."""
 
 from __future__ import annotations
 
