@@ -85,10 +85,22 @@ IMPORT_BYTES = 2_000_000  # a CSV read by the import
 IMPORT_ROWS = 2_000
 UPLOAD_BYTES = 150_000  # a CSV uploaded in the console (it travels back in the confirm form)
 
+# --- a batch of supporters' letters (campaign batch, the console's Print page) ---------------
+BATCH_LINE_BYTES = 64_000  # one line of a supporters' CSV (a full row with a long note: ~9,000)
+BATCH_UPLOAD_BYTES = 200_000  # a supporters' CSV uploaded in the console (under the form limit)
+BATCH_UPLOAD_ROWS = 60  # supporters of one console batch: printed within one request's time
+BATCH_CONSOLE_S = 20.0  # seconds a console batch may print for (a request is stuck after 30)
+CAMPAIGN_URL = 300  # characters of the campaign page's address (printed as a QR code)
+
 __all__ = [
+    "BATCH_CONSOLE_S",
+    "BATCH_LINE_BYTES",
+    "BATCH_UPLOAD_BYTES",
+    "BATCH_UPLOAD_ROWS",
     "BODY",
     "CAMPAIGN",
     "CAMPAIGN_ITEMS",
+    "CAMPAIGN_URL",
     "IMPORT_BYTES",
     "IMPORT_ROWS",
     "OFFICE",

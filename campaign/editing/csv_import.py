@@ -64,7 +64,7 @@ class ImportPreview:
 def preview_import(data: bytes, document: Any, name: str = "import.csv") -> ImportPreview:
     """What importing the CSV `data` into the directory `document` would add and change."""
     text = _decode(data, name)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(text))
     try:
         header = [cell.strip().lower() for cell in next(reader, [])]
     except csv.Error as error:
@@ -118,7 +118,7 @@ def _decode(data: bytes, name: str) -> str:
         ) from None
 
 
-def _delimiter(text: str) -> str:
+def delimiter_of(text: str) -> str:
     """Comma or semicolon, whichever the header line uses (spreadsheets in Italy use ";")."""
     first = text.split("\n", 1)[0]
     try:

@@ -26,13 +26,13 @@ class Bundle:
     manifest: dict
 
 
-def default_folder(exports: Path, now: dt.datetime | None = None) -> Path:
+def default_folder(exports: Path, now: dt.datetime | None = None, prefix: str = "letters") -> Path:
     """A new folder under exports/ named by the time, never by the supporter's name."""
     stamp = (now or dt.datetime.now()).strftime("%Y-%m-%d-%H%M%S")
-    folder, number = exports / f"letters-{stamp}", 1
+    folder, number = exports / f"{prefix}-{stamp}", 1
     while folder.exists():
         number += 1
-        folder = exports / f"letters-{stamp}-{number}"
+        folder = exports / f"{prefix}-{stamp}-{number}"
     return folder
 
 
