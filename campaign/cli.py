@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
 
@@ -15,11 +18,12 @@ from campaign.check import check_campaign
 from campaign.directory import channels
 from campaign.directory.addresses import one_line
 from campaign.errors import CampaignError, InvalidData
-from campaign.letters import export, render
+from campaign.letters import export, render, render_pool
 from campaign.letters.pdf import PAPERS
 from campaign.letters.senders import make_sender
 from campaign.limits import SENDER as LIMITS
-from campaign.models import LANGUAGES, Recipient, Sender
+from campaign.models import DEFAULT_LANGUAGE, LANGUAGES, Recipient, Sender
+from campaign.production import batch, dossier, kit
 from campaign.rulebook import load_site
 from campaign.site import Site
 from campaign.storage import organisers
@@ -166,6 +170,148 @@ def _sender_or_error(fields: dict) -> Sender:
         raise CampaignError(
             "\n".join(f"--{problem.where}: {problem.message}" for problem in error.problems)
         ) from None
+
+
+# --- print production: a batch of supporters, an event kit, a delivery dossier ----------------
+
+
+@main.command("batch")
+@click.argument("supporters", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--out", type=click.Path(path_type=Path), help="Folder to create (must not exist).")
+@click.option("--per-supporter", is_flag=True, help="Also each supporter's letters as one PDF.")
+@click.option("--dry-run", is_flag=True, help="Check every row; print nothing.")
+@click.option(
+    "--duplex", is_flag=True, help="For printing on both sides: each letter on a new sheet."
+)
+@click.option("--paper", type=click.Choice(PAPERS), default="a4", show_default=True)
+@click.pass_obj
+@reports_errors
+def batch_letters(site: Site, supporters: Path, out, per_supporter, dry_run, duplex, paper):
+    """Print the letters of every supporter in a CSV file: one PDF per office, in file order.
+
+    Columns: name, street, postcode, city, country, email, note, language, offices (only name
+    is required). Bad rows are reported at their line and skipped; the others are printed.
+    """
+    loaded = load_site(site)
+    folder = None if dry_run else out or export.default_folder(Path("exports"), prefix="batch")
+    options = batch.BatchOptions(paper, duplex, per_supporter, dry_run)
+    with supporters.open("rb") as stream, _progress_bar(os.fstat(stream.fileno()).st_size) as bar:
+        result = batch.run_batch(
+            stream,
+            supporters.name,
+            loaded,
+            pool=render_pool.shared(),
+            folder=folder,
+            options=options,
+            progress=bar.update if bar else None,
+            report=lambda problem: _notice(f"not printed: {problem}", bar),
+        )
+    click.echo(batch.summary_text(result), nl=False)
+    if folder is not None:
+        click.echo(f"Wrote {len(result.files)} files to {folder}/")
+    if result.skipped or result.problem_count:
+        raise CampaignError(f"{result.problem_count} problems: those letters were not printed")
+
+
+class _Bar:
+    """A progress bar on stderr: the share of the file read, pages a second, time left."""
+
+    def __init__(self, bar) -> None:
+        self.bar, self.started, self.text = bar, time.monotonic(), ""
+
+    def update(self, read: int, letters: int, pages: int) -> None:
+        seconds = max(time.monotonic() - self.started, 1e-6)
+        self.text = f"{letters:,} letters, {pages / seconds:.1f} pages/s"
+        self.bar.update(max(read - self.bar.pos, 0))
+        self.bar.render_progress()  # the rate changes while the last letters print, too
+
+
+@contextlib.contextmanager
+def _progress_bar(size: int) -> Iterator[_Bar | None]:
+    """A bar when stderr is a terminal, else none (a log or a pipe gets only the summary)."""
+    if not sys.stderr.isatty() or not size:
+        yield None
+        return
+    with click.progressbar(
+        length=size, label="Printing", file=sys.stderr, show_eta=True, show_percent=True
+    ) as bar:
+        shown = _Bar(bar)
+        bar.item_show_func = lambda _item: shown.text
+        yield shown
+
+
+def _notice(text: str, bar: _Bar | None) -> None:
+    """A line on stderr, on a line of its own above the progress bar."""
+    click.echo(("\r\x1b[2K" if bar else "") + text, err=True)
+
+
+@main.command("kit")
+@click.argument("office_ids", nargs=-1)
+@click.option(
+    "--url",
+    envvar="CAMPAIGN_URL",
+    default="",
+    help="The campaign page's address, for the QR code (env CAMPAIGN_URL).",
+)
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default=DEFAULT_LANGUAGE,
+    show_default=True,
+    help="The supporters' language (the talking points also come in each office's).",
+)
+@click.option("--paper", type=click.Choice(PAPERS), default="a4", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), help="Folder to create (must not exist).")
+@click.pass_obj
+@reports_errors
+def event_kit(site: Site, office_ids: tuple[str, ...], url, language, paper, out) -> None:
+    """An event kit for OFFICE... (default every office): a letter to write by hand and
+    talking points for each, and a case card with a QR code to the campaign page."""
+    kit.check_url(url)
+    loaded = load_site(site)
+    folder = out or export.default_folder(Path("exports"), prefix="kit")
+    export.check_new(folder)
+    offices = [loaded.directory.get(i) for i in office_ids] or list(loaded.directory.recipients)
+    files = kit.make_kit(
+        loaded, offices, language=language, url=url, paper=paper, pool=render_pool.shared()
+    )
+    export.write_new_folder(folder, files)
+    click.echo(f"Wrote the kit for {len(offices)} offices to {folder}/")
+    for name in files:
+        click.echo(f"  {folder / name}")
+
+
+@main.command("dossier")
+@click.argument("office_id")
+@click.option(
+    "--counts",
+    "counts_db",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar="CAMPAIGN_COUNTS_DB",
+    help="The counts database (default: counts.sqlite3 in the instance folder).",
+)
+@click.option("--paper", type=click.Choice(PAPERS), default="a4", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="The PDF to write.")
+@click.pass_obj
+@reports_errors
+def delivery_dossier(site: Site, office_id: str, counts_db, paper, out) -> None:
+    """The delivery dossier of OFFICE_ID: the letters counted, the appeal, the campaign."""
+    loaded = load_site(site)
+    office = loaded.directory.get(office_id)
+    database = counts_db or site.instance / "counts.sqlite3"
+    if not Path(database).is_file():
+        raise CampaignError(
+            f"{database}: no counts database there; pass --counts with the web app's "
+            "(counts.sqlite3 in its instance folder)"
+        )
+    target = out or Path("exports") / dossier.dossier_file(office)
+    export.check_new(target)
+    counted = dossier.office_counts(database, office.id)
+    data = dossier.make_dossier(loaded, office, counted, pool=render_pool.shared(), paper=paper)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("xb") as file:
+        file.write(data)
+    click.echo(f"Wrote the dossier of {office.id} ({counted.total} letters counted) to {target}")
 
 
 @main.group("organisers")

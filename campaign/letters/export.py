@@ -36,6 +36,12 @@ def default_folder(exports: Path, now: dt.datetime | None = None, prefix: str = 
     return folder
 
 
+def check_new(path: Path) -> None:
+    """A CampaignError when `path` exists: nothing is ever overwritten."""
+    if path.exists():
+        raise CampaignError(f"{path}: already exists; choose another --out, nothing was written")
+
+
 def parse_formats(value: str) -> tuple[str, ...]:
     """'pdf,eml' -> ('pdf', 'eml'); an unknown format is an error naming the known ones."""
     formats = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
@@ -55,15 +61,14 @@ def write_bundle(
     title: str = "",
 ) -> Bundle:
     """Write the letters into `folder`, which must not exist yet; all or nothing."""
-    if folder.exists():
-        raise CampaignError(f"{folder}: already exists; choose another --out, nothing was written")
+    check_new(folder)
     # Each link built once: mailto.txt and the manifest both report it.
     wanted = letters if "mailto" in formats else ()
     mailtos = {letter.recipient.id: drafts.mailto(letter) for letter in wanted}
     files = _render_files(letters, formats, paper, templates_dir, title, mailtos)
     manifest = _manifest(letters, formats, paper, files, mailtos)
     files["manifest.json"] = (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode()
-    _write_all(folder, files)
+    write_new_folder(folder, files)
     return Bundle(folder=folder, files=tuple(files), manifest=manifest)
 
 
@@ -124,8 +129,9 @@ def _manifest(
     return {"formats": list(formats), "paper": paper, "letters": entries}
 
 
-def _write_all(folder: Path, files: dict[str, bytes]) -> None:
+def write_new_folder(folder: Path, files: dict[str, bytes]) -> None:
     """Write into a hidden temporary folder beside `folder`, then rename it: all or nothing."""
+    check_new(folder)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))

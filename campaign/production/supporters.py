@@ -89,9 +89,15 @@ class SupportersFile:
                 self._bad_lines.clear()
                 continue
             row += 1
-            if any(cell.strip() for cell in cells):
+            where = _where(self.name, start, row)
+            unreadable = [
+                Problem(where, f"line {number} {why}") for number, why in self._bad_lines.items()
+            ]
+            self._bad_lines.clear()  # every line read so far belongs to this row or earlier
+            if unreadable:
+                yield BadRow(start, row, tuple(unreadable))
+            elif any(cell.strip() for cell in cells):
                 yield self._row(start, row, cells)
-            self._bad_lines.clear()  # every line read so far belongs to rows already seen
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -144,15 +150,8 @@ class SupportersFile:
         return header
 
     def _row(self, line: int, row: int, cells: list[str]) -> Supporter | BadRow:
-        """One row checked: its lines readable, its cells in named columns, the request."""
+        """One row checked: its cells in named columns, its request as the web form's."""
         where = _where(self.name, line, row)
-        unreadable = [
-            Problem(where, f"line {number} {why}")
-            for number, why in self._bad_lines.items()
-            if line <= number <= self._line
-        ]
-        if unreadable:
-            return BadRow(line, row, tuple(unreadable))
         stray = [
             index + 1
             for index, cell in enumerate(cells)

@@ -59,6 +59,14 @@ DEFAULTS = {
     "ADMIN_SIGNIN_WINDOW_S": 15 * 60,
     "ADMIN_SESSION_MAX_AGE_S": 12 * 3600,
     "ADMIN_IMPORT_MAX_BYTES": limits.UPLOAD_BYTES,
+    # The console's Print page: a supporters' CSV of at most this many bytes and rows, printed
+    # within this many seconds (a request still running after CAMPAIGN_REQUEST_DEADLINE_S, 30 s,
+    # ends its worker); the campaign page's address for the kit's QR code (default: this
+    # site's own page, as the request names it).
+    "ADMIN_BATCH_MAX_BYTES": limits.BATCH_UPLOAD_BYTES,
+    "ADMIN_BATCH_MAX_ROWS": limits.BATCH_UPLOAD_ROWS,
+    "ADMIN_BATCH_SECONDS": limits.BATCH_CONSOLE_S,
+    "CAMPAIGN_URL": None,
     "LANGUAGES": LANGUAGES,
     "BABEL_DEFAULT_LOCALE": DEFAULT_LANGUAGE,
     "LANG_COOKIE": "lang",
@@ -80,6 +88,7 @@ ENVIRONMENT = {
     "CAMPAIGN_TEMPLATES": "TEMPLATES",
     "CAMPAIGN_SECRET_KEY": "SECRET_KEY",
     "CAMPAIGN_COUNTS_DB": "COUNTS_DB",
+    "CAMPAIGN_URL": "CAMPAIGN_URL",
 }
 
 

@@ -26,6 +26,7 @@ NAVIGATION = (
     ("admin.import_form", _l("Import and export")),
     ("admin.letters", _l("Letters")),
     ("admin.campaign", _l("Campaign")),
+    ("admin.production", _l("Print")),
     ("admin.history", _l("History")),
 )
 
@@ -78,6 +79,7 @@ from campaign.web.admin import (  # noqa: E402  (the views register themselves o
     dashboard,
     history,
     letter_editor,
+    production,
     recipients,
     signin,
     transfer,
@@ -90,6 +92,7 @@ __all__ = [
     "history",
     "init_app",
     "letter_editor",
+    "production",
     "recipients",
     "signin",
     "transfer",

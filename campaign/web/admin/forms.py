@@ -78,10 +78,14 @@ class SignInForm(ConsoleForm):
 
 
 class WithinUploadLimit:
-    """A file of at most ADMIN_IMPORT_MAX_BYTES (limits.UPLOAD_BYTES unless configured)."""
+    """A file of at most ADMIN_IMPORT_MAX_BYTES (limits.UPLOAD_BYTES unless configured), or of
+    the config key given."""
+
+    def __init__(self, key: str = "ADMIN_IMPORT_MAX_BYTES"):
+        self.key = key
 
     def __call__(self, form, field) -> None:
-        limit = upload_limit()
+        limit = upload_limit(self.key)
         stream = field.data.stream
         size = len(stream.read(limit + 1))  # no further: a larger file is refused unread
         stream.seek(0)
@@ -90,9 +94,9 @@ class WithinUploadLimit:
             raise ValidationError(message)
 
 
-def upload_limit() -> int:
-    """The largest CSV the console imports, in bytes."""
-    return int(current_app.config["ADMIN_IMPORT_MAX_BYTES"])
+def upload_limit(key: str = "ADMIN_IMPORT_MAX_BYTES") -> int:
+    """The largest CSV the console imports (or takes for `key`), in bytes."""
+    return int(current_app.config[key])
 
 
 class ImportForm(ConsoleForm):

@@ -25,6 +25,7 @@ CONSOLE_PAGES = (
     "/admin/campaign",
     "/admin/history",
     "/admin/history/letter.en.txt",
+    "/admin/print",
 )
 
 
