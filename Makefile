@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # HarfBuzz subsetting makes each PDF ~4x faster; PT Serif covers Latin, Cyrillic and Kazakh;
-# chromium drives the browser tests; poppler-utils gives pdftoppm to look at the PDFs.
-APT_PACKAGES := libharfbuzz-subset0 fonts-paratype chromium poppler-utils
+# chromium drives the browser tests; poppler-utils gives pdftoppm to look at the PDFs;
+# zbar-tools gives zbarimg, which the tests use to scan the event kit's QR code back.
+APT_PACKAGES := libharfbuzz-subset0 fonts-paratype chromium poppler-utils zbar-tools
 
 .PHONY: run serve test bench lint system setup clean translations
 
@@ -29,6 +30,7 @@ translations: setup
 
 bench: setup
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/batch_bench.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -48,6 +48,7 @@ CONSOLE_PAGES = (
     ("campaign", "/admin/campaign"),
     ("history", "/admin/history"),
     ("history-file", "/admin/history/recipients.yaml"),
+    ("print", "/admin/print"),
 )
 
 

@@ -31,7 +31,7 @@ from campaign.production.batch import BatchOptions, BatchResult, run_batch
 from campaign.production.supporters import COLUMNS, check_size
 from campaign.web.admin import bp
 from campaign.web.admin.common import messages_of
-from campaign.web.admin.fields import ConsoleForm, line_field, stripped
+from campaign.web.admin.fields import ConsoleForm, add_errors, line_field, stripped
 from campaign.web.admin.forms import WithinUploadLimit, upload_limit
 from campaign.web.admin.transfer import file_name
 from campaign.web.current import counts_db, download, loaded
@@ -107,7 +107,8 @@ def print_batch():
         )
         check_size(checked.supporters + checked.skipped, settings["ADMIN_BATCH_MAX_ROWS"], name)
     except CampaignError as error:
-        return production_page(batch=form, batch_problems=messages_of(error), status=400)
+        add_errors(form.csv, messages_of(error))  # about the file: next to it
+        return production_page(batch=form, status=400)
     if form.action.data != "print":
         return production_page(batch=form, checked=checked)
     deadline = time.monotonic() + float(settings["ADMIN_BATCH_SECONDS"])
@@ -139,13 +140,18 @@ def print_kit():
         if not offices:
             form.offices.errors = [*form.offices.errors, _l("Choose at least one office.")]
         return production_page(kit=form, status=400)
+    try:
+        address = kit.check_url(form.url.data or campaign_url())
+    except CampaignError as error:
+        add_errors(form.url, messages_of(error))
+        return production_page(kit=form, status=400)
     pool = current_app.extensions["campaign.guards"].renders
     try:
         files = kit.make_kit(
             current,
             offices,
             language=form.language.data or "en",
-            url=form.url.data or campaign_url(),
+            url=address,
             paper=form.paper.data or "a4",
             pool=pool,
         )

@@ -130,6 +130,7 @@ def test_more_rows_than_the_console_prints(two_rows, admin, private_tmp):
     response = post_batch(admin)
     assert response.status_code == 400
     html = response.get_data(as_text=True)
+    assert 'id="batch-csv-error"' in html
     assert "event.csv: 3 supporters; the console prints at most 2 at once" in html
     assert "campaign batch" in html
     assert leftovers(private_tmp) == []
@@ -166,7 +167,8 @@ def test_a_file_that_cannot_be_used(admin):
     response = post_batch(admin, b"nome,email\nAnna,\n")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "Nothing was printed" in html and "event.csv:1: unknown column &#34;nome&#34;" in html
+    assert 'id="batch-csv-error"' in html  # next to the file field
+    assert "event.csv:1: unknown column &#34;nome&#34;" in html
 
 
 def test_signed_out_nothing_is_printed(client, private_tmp):
@@ -209,7 +211,7 @@ def test_the_kit_refuses_an_address_that_is_not_a_web_page(admin):
     )
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert "The kit was not made" in html and "is not a web address" in html
+    assert 'id="kit-url-error"' in html and "is not a web address" in html  # by the field
     nothing = admin.post("/admin/print/kit", data={**token, "kit-url": "https://x.org/"})
     assert nothing.status_code == 400 and "Choose at least one office." in nothing.get_data(
         as_text=True
