@@ -246,7 +246,7 @@ def _notice(text: str, bar: _Bar | None) -> None:
 
 
 @main.command("kit")
-@click.argument("office_ids", nargs=-1)
+@click.argument("office_ids", nargs=-1, metavar="[OFFICE]...")
 @click.option(
     "--url",
     envvar="CAMPAIGN_URL",

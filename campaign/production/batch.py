@@ -147,6 +147,11 @@ def run_batch(
                 progress(supporters.bytes_read, printing.letters, printing.pages)
         (folder / SUMMARY).write_text(summary_text(result), encoding="utf-8")
         result.files.append(SUMMARY)
+    except OSError as error:  # a full disk, a folder removed under our feet
+        shutil.rmtree(folder, ignore_errors=True)
+        raise CampaignError(
+            f"{folder}: could not write the letters ({error.strerror or error}); nothing was kept"
+        ) from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

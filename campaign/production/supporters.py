@@ -140,7 +140,8 @@ class SupportersFile:
         problems = []
         for index, column in enumerate(header):
             if column and column not in COLUMNS:
-                problems.append(Problem(where, f'unknown column "{column}"; {expected}'))
+                shown = column if len(column) <= 40 else column[:40] + "…"
+                problems.append(Problem(where, f'unknown column "{shown}"; {expected}'))
             elif column and column in header[:index]:
                 problems.append(Problem(where, f'the column "{column}" appears twice'))
         if "name" not in header:

@@ -310,3 +310,17 @@ def test_duplex_gives_each_letter_a_sheet_of_its_own(site, tmp_path):
     assert "For printing on both sides" in result.stdout
     assert f"it-justice                 1  3  {count}  {count // 2}" not in result.stdout
     assert f"{count // 2}  it-justice.pdf" in result.stdout
+
+
+def test_a_full_disk_keeps_nothing_and_says_so(site, tmp_path, small_file, monkeypatch):
+    def full(self, reader, blank_after=()):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("campaign.production.joined_pdf.JoinedPdf.append", full)
+    out = tmp_path / "full"
+    result = run(site, "batch", str(small_file), "--out", str(out))
+    assert result.exit_code == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: {out}: could not write the letters (No space left on device); nothing was kept"
+    )
+    assert not out.exists()

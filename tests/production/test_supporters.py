@@ -171,3 +171,9 @@ def test_the_file_is_read_a_row_at_a_time(offices):
     assert first.request.sender.name == "Supporter 0"
     assert stream.read_so_far == len(b"name,city\n") + len(lines[0])
     assert sum(1 for _ in rows) == 4_999
+
+
+def test_a_binary_file_is_refused_with_a_short_message(offices):
+    with pytest.raises(InvalidData) as refused:
+        SupportersFile(io.BytesIO(b"\x89PNG" + b"x" * 5000 + b"\n"), "photo.csv", offices)
+    assert len(str(refused.value)) < 300
