@@ -209,8 +209,8 @@ def batch_letters(site: Site, supporters: Path, out, per_supporter, dry_run, dup
     click.echo(batch.summary_text(result), nl=False)
     if folder is not None:
         click.echo(f"Wrote {len(result.files)} files to {folder}/")
-    if result.skipped or result.problem_count:
-        raise CampaignError(f"{result.problem_count} problems: those letters were not printed")
+    if result.skipped or result.missing:
+        raise CampaignError(batch.not_printed(result))
 
 
 class _Bar:

@@ -82,6 +82,7 @@ class BatchResult:
     offices: dict[str, OfficeTotal] = field(default_factory=dict)
     supporters: int = 0  # rows printed
     skipped: int = 0  # rows not printed
+    missing: int = 0  # letters of printed rows that could not be laid out
     problems: list[Problem] = field(default_factory=list)  # the first KEPT_PROBLEMS
     problem_count: int = 0
     files: list[str] = field(default_factory=list)  # written, in the output folder
@@ -118,8 +119,7 @@ def run_batch(
     `deadline` (time.monotonic) stops a batch that runs too long: BatchTooSlow. On any error
     the folder is removed with everything in it.
     """
-    campaign = loaded.appeal.campaign
-    if campaign_is_closed(campaign):
+    if campaign_is_closed(loaded.appeal.campaign):
         raise CampaignError(
             "the appeal is closed (campaign.yaml: open is false, or the deadline has passed): "
             "no letters are printed for it; open it again first"
@@ -137,14 +137,13 @@ def run_batch(
         raise CampaignError("a batch that is not a dry run needs an output folder")
     _create(folder)
     try:
-        with _Printing(pool, loaded, folder, options, result, report, deadline) as printing:
-            for letters in _rows(supporters, loaded, result, report):
-                printing.add(letters)
-                if progress:
-                    progress(supporters.bytes_read, printing.letters, printing.pages)
-            printing.finish()
-            if progress:
-                progress(supporters.bytes_read, printing.letters, printing.pages)
+        _print(
+            supporters,
+            loaded,
+            result,
+            _Printing(pool, loaded, folder, options, result, report, deadline),
+            progress,
+        )
         (folder / SUMMARY).write_text(summary_text(result), encoding="utf-8")
         result.files.append(SUMMARY)
     except OSError as error:  # a full disk, a folder removed under our feet
@@ -156,6 +155,24 @@ def run_batch(
         shutil.rmtree(folder, ignore_errors=True)
         raise
     return result
+
+
+def _print(
+    supporters: SupportersFile,
+    loaded: Loaded,
+    result: BatchResult,
+    printing: _Printing,
+    progress: Progress | None,
+) -> None:
+    """Every valid row's letters, through `printing`, reporting the progress as they go."""
+    with printing:
+        for letters in _rows(supporters, loaded, result, printing.report):
+            printing.add(letters)
+            if progress:
+                progress(supporters.bytes_read, printing.letters, printing.pages)
+        printing.finish()
+        if progress:
+            progress(supporters.bytes_read, printing.letters, printing.pages)
 
 
 # --- rows to letters ------------------------------------------------------------------------------
@@ -398,6 +415,7 @@ class _Printing:
         self.result.files.append(name)
 
     def _missing(self, piece: _Piece, consequence: str) -> None:
+        self.result.missing += 1
         supporter, letter = piece.letters[0]
         where = supporter.where(self.result.name)
         problem = Problem(
@@ -453,6 +471,17 @@ def _create(folder: Path) -> None:
         raise CampaignError(
             f"{folder}: cannot create it ({error.strerror or error}); choose another --out"
         ) from None
+
+
+def not_printed(result: BatchResult) -> str:
+    """What a batch left out, in one line: "3 rows not printed (see summary.txt)"."""
+    parts = []
+    if result.skipped:
+        parts.append(f"{result.skipped} {'row' if result.skipped == 1 else 'rows'} not printed")
+    if result.missing:
+        parts.append(f"{result.missing} {'letter' if result.missing == 1 else 'letters'} missing")
+    where = "listed above" + ("" if result.options.dry_run else f" and in {SUMMARY}")
+    return f"{' and '.join(parts)} ({where})"
 
 
 # --- the summary ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import segno
 
 from campaign import limits
 from campaign.errors import CampaignError
+from campaign.letters.pdf import check_paper
 from campaign.letters.render import pick_subject
 from campaign.letters.render_pool import RenderPool
 from campaign.models import LANGUAGES, Letter, Recipient, Sender, localized
@@ -29,7 +30,8 @@ from campaign.text import long_date
 
 TEMPLATE = "kit.html"
 CASE_CARD = "case-card.pdf"
-RULED_LINES = 14  # what fills the first page below the salutation, above the closing
+# The lines that fill the first page below the salutation, above the closing formula.
+RULED_LINES = {"a4": 14, "letter": 11}
 DATE_LINE = "_" * 28  # the place and date, written by hand on the printed line
 
 
@@ -57,7 +59,7 @@ def check_url(url: str) -> str:
     return address
 
 
-def handwritten_letter(loaded: Loaded, office: Recipient) -> Letter:
+def handwritten_letter(loaded: Loaded, office: Recipient, paper: str = "a4") -> Letter:
     """The letter to write by hand to `office`: its window address, a date line, the
     salutation, ruled lines and the closing formula, in the office's language."""
     campaign, language = loaded.appeal.campaign, office.language
@@ -71,7 +73,7 @@ def handwritten_letter(loaded: Loaded, office: Recipient) -> Letter:
         salutation=localized(office.salutation, language) + ",",
         body="",
         closing=localized(campaign.closing, language),
-        ruled_lines=RULED_LINES,
+        ruled_lines=RULED_LINES[check_paper(paper)],
     )
 
 
@@ -91,7 +93,7 @@ def make_kit(
     address = check_url(url)
     if not offices:
         raise CampaignError("choose at least one office for the kit")
-    letters = [handwritten_letter(loaded, office) for office in offices]
+    letters = [handwritten_letter(loaded, office, paper) for office in offices]
     title = localized(loaded.appeal.campaign.title, language)
     files: dict[str, bytes] = {}
     for start in range(0, len(letters), limits.LETTERS_PER_REQUEST):

@@ -232,7 +232,7 @@ def test_cli_prints_the_rows_it_can_and_names_the_others(site, tmp_path, small_f
     assert result.exit_code == 1
     assert "not printed: event.csv:3: email:" in result.stderr
     assert result.stderr.strip().splitlines()[-1] == (
-        "error: 1 problems: those letters were not printed"
+        "error: 1 row not printed (listed above and in summary.txt)"
     )
     assert "event.csv: 2 supporters printed, 1 rows skipped" in result.stdout
     assert sorted(path.name for path in out.iterdir()) == [

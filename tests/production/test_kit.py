@@ -89,7 +89,7 @@ def test_the_letter_to_write_by_hand(made):
     assert "Уважаемый господин Президент," in text  # the salutation, in the office's language
     assert text.rstrip().endswith("С уважением,")  # the closing formula, nothing after it
     assert "_" * 20 in text  # the date line, to fill in
-    assert len(ruled) == kit.RULED_LINES  # the lines to write on
+    assert len(ruled) == kit.RULED_LINES["a4"]  # the lines to write on
     assert not (letterhead or "").strip()  # no sender: the supporter writes their own
 
 
@@ -128,6 +128,22 @@ def test_the_case_cards_qr_code_scans_back_to_the_campaign_page(made, tmp_path):
         text = " ".join(document.pages[0].extract_text().split())
     assert " ".join(loaded.appeal.campaign.summary["it"].split()) in text
     assert URL in text and "Ministero dell'Interno" in text
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_every_letter_to_write_by_hand_fits_one_page(made, paper):
+    loaded, _files = made
+    letters = [
+        kit.handwritten_letter(loaded, office, paper) for office in loaded.directory.recipients
+    ]
+    _combined, singles = render_pool.shared().split(
+        letters, paper=paper, templates_dir=loaded.appeal.folder
+    )
+    for office_id, data in singles.items():
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        assert len(reader.pages) == 1, (office_id, paper)
+        closing = loaded.appeal.campaign.closing[loaded.directory.get(office_id).language]
+        assert closing in reader.pages[0].extract_text()
 
 
 @pytest.mark.parametrize(
