@@ -290,11 +290,12 @@ def event_kit(site: Site, office_ids: tuple[str, ...], url, language, paper, out
     envvar="CAMPAIGN_COUNTS_DB",
     help="The counts database (default: counts.sqlite3 in the instance folder).",
 )
+@click.option("--date", "day", default="", help="The day it is handed over (default today).")
 @click.option("--paper", type=click.Choice(PAPERS), default="a4", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="The PDF to write.")
 @click.pass_obj
 @reports_errors
-def delivery_dossier(site: Site, office_id: str, counts_db, paper, out) -> None:
+def delivery_dossier(site: Site, office_id: str, counts_db, day, paper, out) -> None:
     """The delivery dossier of OFFICE_ID: the letters counted, the appeal, the campaign."""
     loaded = load_site(site)
     office = loaded.directory.get(office_id)
@@ -307,7 +308,10 @@ def delivery_dossier(site: Site, office_id: str, counts_db, paper, out) -> None:
     target = out or Path("exports") / dossier.dossier_file(office)
     export.check_new(target)
     counted = dossier.office_counts(database, office.id)
-    data = dossier.make_dossier(loaded, office, counted, pool=render_pool.shared(), paper=paper)
+    handed_over = dossier.handover_day(day)
+    data = dossier.make_dossier(
+        loaded, office, counted, pool=render_pool.shared(), paper=paper, today=handed_over
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     with target.open("xb") as file:
         file.write(data)

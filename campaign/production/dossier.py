@@ -125,6 +125,11 @@ def make_dossier(
     return pool.document(dossier_html(loaded, office, counted, paper=paper, today=today), TEMPLATE)
 
 
+def handover_day(text: str) -> dt.date:
+    """The day the dossier is handed over: YYYY-MM-DD, or today (UTC) when empty."""
+    return dt.date.fromisoformat(counts.check_day(text.strip() or None))
+
+
 def dossier_file(office: Recipient) -> str:
     """The dossier's file name."""
     return f"{office.id}-dossier.pdf"

@@ -161,3 +161,16 @@ def test_cli_dossier_refusals(site, tmp_path):
     unknown = run(site, "dossier", "it-nowhere", "--counts", "x.sqlite3")
     assert unknown.exit_code == 1 and "it-nowhere" in unknown.stderr
     assert not (tmp_path / "a.pdf").exists()
+
+
+def test_the_day_it_is_handed_over(site, database, tmp_path):
+    out = tmp_path / "dated.pdf"
+    result = run(site, "dossier", "it-interior", "--date", "2026-12-10", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    flat = " ".join(text_of(out.read_bytes()))
+    assert "Consegnato il 10 dicembre 2026" in flat and "Handed over on 10 December 2026" in flat
+    wrong = run(
+        site, "dossier", "it-interior", "--date", "10/12/2026", "--out", str(tmp_path / "x")
+    )
+    assert wrong.exit_code == 1
+    assert wrong.stderr.strip() == "error: '10/12/2026' is not a day; write YYYY-MM-DD"

@@ -77,6 +77,7 @@ class DossierForm(ConsoleForm):
     """The office of a delivery dossier, and the paper."""
 
     office = SelectField(_l("Office"), validate_choice=False)
+    day = line_field(_l("Handed over on (empty: today)"), 10, filters=[stripped])
     paper = SelectField(_l("Paper"), default="a4", validate_choice=False)
 
 
@@ -173,9 +174,14 @@ def print_dossier():
     office = offices[0]
     pool = current_app.extensions["campaign.guards"].renders
     try:
+        handed_over = dossier.handover_day(form.day.data or "")
+    except CampaignError as error:
+        add_errors(form.day, messages_of(error))
+        return production_page(dossier=form, status=400)
+    try:
         counted = dossier.office_counts(counts_db(), office.id)
         data = dossier.make_dossier(
-            current, office, counted, pool=pool, paper=form.paper.data or "a4"
+            current, office, counted, pool=pool, paper=form.paper.data or "a4", today=handed_over
         )
     except CampaignError as error:
         return production_page(dossier=form, dossier_problems=messages_of(error), status=400)

@@ -232,3 +232,28 @@ def test_the_dossier_of_an_office_from_the_apps_counts(app, admin):
     unknown = admin.post("/admin/print/dossier", data={**token, "dossier-office": "it-nowhere"})
     assert unknown.status_code == 400
     assert "Choose an office from the list." in unknown.get_data(as_text=True)
+
+
+def test_what_a_file_holds_is_shown_and_printed_as_text(admin):
+    hostile = (
+        b"name,email,offices\n"
+        b'"<img src=x onerror=alert(1)>",<script>alert(2)</script>@x,it-interior\n'
+        b'"{{ 7*7 }} <b>Anna</b>",,it-interior\n'
+    )
+    checked = post_batch(admin, hostile, action="check").get_data(as_text=True)
+    assert "<script>alert(2)" not in checked and "&lt;script&gt;alert(2)" in checked
+    printed = post_batch(admin, hostile)
+    archive = zipfile.ZipFile(io.BytesIO(printed.data))
+    text = " ".join(pdf_texts(archive.read("it-interior.pdf")))
+    assert "{{ 7*7 }} <b>Anna</b>" in text  # literally: no template, no markup
+
+
+def test_the_dossiers_day_is_checked_next_to_its_field(admin):
+    token, _ = form_of(admin, "/admin/print")
+    response = admin.post(
+        "/admin/print/dossier",
+        data={**token, "dossier-office": "it-interior", "dossier-day": "yesterday"},
+    )
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert 'id="dossier-day-error"' in html and "is not a day; write YYYY-MM-DD" in html
