@@ -88,7 +88,7 @@ UPLOAD_BYTES = 150_000  # a CSV uploaded in the console (it travels back in the 
 # --- a batch of supporters' letters (campaign batch, the console's Print page) ---------------
 BATCH_LINE_BYTES = 64_000  # one line of a supporters' CSV (a full row with a long note: ~9,000)
 BATCH_UPLOAD_BYTES = 200_000  # a supporters' CSV uploaded in the console (under the form limit)
-BATCH_UPLOAD_ROWS = 60  # supporters of one console batch: printed within one request's time
+BATCH_UPLOAD_ROWS = 25  # supporters of one console batch (200 letters): printed within 20 s
 BATCH_CONSOLE_S = 20.0  # seconds a console batch may print for (a request is stuck after 30)
 CAMPAIGN_URL = 300  # characters of the campaign page's address (printed as a QR code)
 

@@ -25,6 +25,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 from campaign import limits
 from campaign.errors import CampaignError
 from campaign.letters.pdf import PAPERS
+from campaign.letters.render_pool import RenderPool
 from campaign.models import LANGUAGES, Recipient
 from campaign.production import archive, dossier, kit
 from campaign.production.batch import BatchOptions, BatchResult, run_batch
@@ -103,7 +104,7 @@ def print_batch():
     settings, pool = current_app.config, current_app.extensions["campaign.guards"].renders
     current = loaded()
     try:
-        checked = run_batch(
+        checked = run_batch(  # a dry run: the pool renders nothing
             io.BytesIO(data), name, current, pool=pool, folder=None, options=options
         )
         check_size(checked.supporters + checked.skipped, settings["ADMIN_BATCH_MAX_ROWS"], name)
@@ -113,6 +114,15 @@ def print_batch():
     if form.action.data != "print":
         return production_page(batch=form, checked=checked)
     deadline = time.monotonic() + float(settings["ADMIN_BATCH_SECONDS"])
+    # A render process of the batch's own, ended with it: the batch holds it from one chunk
+    # to the next, and the supporters' PDFs keep this web process's render process.
+    own_pool = RenderPool(
+        1,
+        wait_s=settings["PDF_RENDER_WAIT_S"],
+        deadline_s=settings["PDF_DEADLINE_S"],
+        retry_after=settings["RETRY_AFTER_S"],
+        max_waiting=1,
+    )
     try:
         with tempfile.TemporaryDirectory(prefix="campaign-batch-") as temporary:
             folder = Path(temporary) / "batch"
@@ -120,7 +130,7 @@ def print_batch():
                 io.BytesIO(data),
                 name,
                 current,
-                pool=pool,
+                pool=own_pool,
                 folder=folder,
                 options=dataclasses.replace(options, dry_run=False),
                 deadline=deadline,
@@ -128,6 +138,8 @@ def print_batch():
             content = archive.zip_folder(folder)
     except CampaignError as error:
         return production_page(batch=form, batch_problems=messages_of(error), status=400)
+    finally:
+        own_pool.close()
     return download(content, f"batch-{dt.date.today().isoformat()}.zip", "application/zip")
 
 
