@@ -22,7 +22,8 @@ from campaign.limits import SENDER as LIMITS
 from campaign.models import LANGUAGES, Recipient, Sender
 from campaign.rulebook import load_site
 from campaign.site import Site
-from campaign.storage import organisers
+from campaign.storage import legacy, organisers, schema
+from campaign.storage.database import ENVIRONMENT_VARIABLE, Database, shown
 
 
 def reports_errors(command: Callable) -> Callable:
@@ -62,13 +63,23 @@ def reports_errors(command: Callable) -> Callable:
     envvar="CAMPAIGN_INSTANCE",
     default="instance",
     show_default=True,
-    help="The instance folder: organiser accounts, versions, counts (env CAMPAIGN_INSTANCE).",
+    help="The instance folder: the secret key, the SQLite database (env CAMPAIGN_INSTANCE).",
+)
+@click.option(
+    "--database",
+    "database_url",
+    envvar=ENVIRONMENT_VARIABLE,
+    default="",
+    help="The shared state: postgresql://USER:PASSWORD@HOST/NAME; default the SQLite file "
+    f"campaign.sqlite3 in the instance folder (env {ENVIRONMENT_VARIABLE}).",
 )
 @click.version_option(package_name="campaign")
 @click.pass_context
-def main(ctx: click.Context, recipients: Path, templates_dir: Path, instance: Path) -> None:
+def main(
+    ctx: click.Context, recipients: Path, templates_dir: Path, instance: Path, database_url: str
+) -> None:
     """Advocacy letters: print-ready PDFs, e-mail drafts and call scripts for every office."""
-    ctx.obj = Site(recipients, templates_dir, instance)
+    ctx.obj = Site(recipients, templates_dir, instance, database_url)
 
 
 @main.command()
@@ -169,32 +180,31 @@ def _sender_or_error(fields: dict) -> Sender:
 
 
 @main.group("organisers")
-@click.pass_context
-def organisers_group(ctx: click.Context) -> None:
+def organisers_group() -> None:
     """Organiser accounts for the web console: add, list, remove, change a password."""
-    ctx.obj = ctx.obj.instance
 
 
 @organisers_group.command("add")
 @click.argument("name")
 @click.pass_obj
 @reports_errors
-def add_organiser(instance: Path, name: str) -> None:
+def add_organiser(site: Site, name: str) -> None:
     """Create the account NAME; asks for the password twice."""
+    database = _database(site)
     organisers.check_name(name)
-    if organisers.exists(instance, name):
+    if organisers.exists(database, name):
         raise organisers.AccountError(f"there is already an organiser called {name!r}")
     password = _new_password(name)
-    organisers.add(instance, name, password)
-    click.echo(f"Added organiser {name} to {organisers.accounts_path(instance)}")
+    organisers.add(database, name, password)
+    click.echo(f"Added organiser {name}")
 
 
 @organisers_group.command("list")
 @click.pass_obj
 @reports_errors
-def list_organisers(instance: Path) -> None:
+def list_organisers(site: Site) -> None:
     """List the organiser names."""
-    for name in organisers.names(instance):
+    for name in organisers.names(_database(site)):
         click.echo(name)
 
 
@@ -203,9 +213,9 @@ def list_organisers(instance: Path) -> None:
 @click.confirmation_option(prompt="Remove this organiser? Their sessions end at once.")
 @click.pass_obj
 @reports_errors
-def remove_organiser(instance: Path, name: str) -> None:
+def remove_organiser(site: Site, name: str) -> None:
     """Delete the account NAME."""
-    organisers.remove(instance, name)
+    organisers.remove(_database(site), name)
     click.echo(f"Removed organiser {name}")
 
 
@@ -213,11 +223,12 @@ def remove_organiser(instance: Path, name: str) -> None:
 @click.argument("name")
 @click.pass_obj
 @reports_errors
-def change_password(instance: Path, name: str) -> None:
+def change_password(site: Site, name: str) -> None:
     """Give NAME a new password (asked twice); signs NAME out everywhere."""
-    if not organisers.exists(instance, name):
+    database = _database(site)
+    if not organisers.exists(database, name):
         raise organisers.AccountError(f"there is no organiser called {name!r}")
-    organisers.set_password(instance, name, _new_password(name))
+    organisers.set_password(database, name, _new_password(name))
     click.echo(f"Changed the password of {name}; their other sessions have ended")
 
 
@@ -230,3 +241,69 @@ def _new_password(name: str) -> str:
     )
     organisers.check_password(password, name)
     return password
+
+
+def _database(site: Site) -> Database:
+    """The database, its schema current and an old instance's files imported (as the web does)."""
+    database = site.database
+    report = legacy.import_instance(database, site.instance)
+    for line in report.imported:
+        click.echo(f"Imported {line}", err=True)
+    for problem in report.problems:
+        click.echo(f"warning: not imported: {problem}", err=True)
+    return database
+
+
+# --- the database ------------------------------------------------------------------------------
+
+
+@main.group("db")
+def db_group() -> None:
+    """The database of the shared state: its schema, and the import of an old instance."""
+
+
+@db_group.command("status")
+@click.pass_obj
+@reports_errors
+def db_status(site: Site) -> None:
+    """Show the database, its schema revision and what was imported into it."""
+
+    handle = site.connect_database(upgrade=False)
+    state = schema.status(handle)
+    click.echo(f"database: {shown(handle.url)}")
+    click.echo(f"revision: {state.current or 'none (empty database)'}")
+    if state.up_to_date:
+        click.echo(f"up to date (newest revision: {state.head})")
+        for source, time, summary in legacy.imported_sources(handle):
+            click.echo(f"imported {source} on {time}: {summary}")
+    else:
+        click.echo(f"pending: {', '.join(state.pending)}; run `campaign db upgrade`")
+
+
+@db_group.command("upgrade")
+@click.pass_obj
+@reports_errors
+def db_upgrade(site: Site) -> None:
+    """Bring the schema to this version's newest revision (safe to run on every deploy)."""
+
+    handle = site.connect_database(upgrade=False)
+    applied = schema.upgrade(handle)
+    where = shown(handle.url)
+    if applied:
+        click.echo(f"Upgraded {where} to {applied[-1]} (applied {', '.join(applied)})")
+    else:
+        click.echo(f"{where} is up to date ({schema.head()})")
+
+
+@db_group.command("import")
+@click.pass_obj
+@reports_errors
+def db_import(site: Site) -> None:
+    """Import an old instance folder's counts, accounts, audit log and versions, once."""
+    report = legacy.import_instance(site.database, site.instance)
+    for line in report.lines():
+        click.echo(line, err=line.startswith("error:"))
+    if not (report.imported or report.skipped or report.problems):
+        click.echo(f"Nothing to import: {site.instance} holds none of the old files")
+    if report.problems:
+        sys.exit(1)

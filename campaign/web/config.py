@@ -17,8 +17,9 @@ SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 DEFAULTS = {
     "RECIPIENTS": str(PROJECT_ROOT / "recipients.yaml"),
     "TEMPLATES": str(PROJECT_ROOT / "letter_templates"),
-    "COUNTS_DB": None,  # default: <instance>/counts.sqlite3
-    "LIMITS_DB": None,  # the limits shared by every worker; default: <instance>/limits.sqlite3
+    # The shared state (counts, limits, accounts, audit log, versions) of every worker and
+    # host: a postgresql:// URL, or None for the SQLite file <instance>/campaign.sqlite3.
+    "DATABASE_URL": None,
     # The preview posts every letter back (multipart, so Cyrillic costs 2 bytes a letter, not
     # the 6 of URL encoding): 8 letters edited to limits.BODY stay under 256 KiB.
     "MAX_CONTENT_LENGTH": 256 * 1024,
@@ -79,7 +80,7 @@ ENVIRONMENT = {
     "CAMPAIGN_RECIPIENTS": "RECIPIENTS",
     "CAMPAIGN_TEMPLATES": "TEMPLATES",
     "CAMPAIGN_SECRET_KEY": "SECRET_KEY",
-    "CAMPAIGN_COUNTS_DB": "COUNTS_DB",
+    "CAMPAIGN_DATABASE_URL": "DATABASE_URL",
 }
 
 

@@ -59,7 +59,7 @@ def console(live_server):
     for days_ago, office, channel, times in SENT:
         day = (today - dt.timedelta(days=days_ago)).isoformat()
         for _ in range(times):
-            counts.record(live_server.app.config["COUNTS_DB"], office, channel, day)
+            counts.record(live_server.app.extensions["campaign.site"].database, office, channel, day)
     return live_server
 
 

@@ -16,7 +16,7 @@ def test_defaults_point_at_the_bundled_campaign(instance):
     app = create_app({"INSTANCE_PATH": str(instance)})
     assert Path(app.config["RECIPIENTS"]) == PROJECT_ROOT / "recipients.yaml"
     assert Path(app.config["TEMPLATES"]) == PROJECT_ROOT / "letter_templates"
-    assert Path(app.config["COUNTS_DB"]) == instance / "counts.sqlite3"
+    assert Path(app.extensions["campaign.site"].database) == instance / "counts.sqlite3"
     assert app.config["MAX_CONTENT_LENGTH"] == 256 * 1024
     assert app.test_client().get("/").status_code == 200
 

@@ -132,7 +132,7 @@ def test_the_journey_leaves_no_supporter_data_anywhere(app, server, instance, ca
     caplog.set_level(logging.DEBUG)
     logging.getLogger("werkzeug").setLevel(logging.DEBUG)
     run_journey(server)
-    assert counts.total(app.config["COUNTS_DB"]) == 2
+    assert counts.total(app.extensions["campaign.site"].database) == 2
 
     logs = caplog.text.encode() + "".join(capfd.readouterr()).encode()
     assert b"POST /letters.pdf" in logs  # the server's request log was captured
