@@ -5,8 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # HarfBuzz subsetting makes each PDF ~4x faster; PT Serif covers Latin, Cyrillic and Kazakh;
-# chromium drives the browser tests; poppler-utils gives pdftoppm to look at the PDFs.
-APT_PACKAGES := libharfbuzz-subset0 fonts-paratype chromium poppler-utils
+# chromium drives the browser tests; poppler-utils gives pdftoppm to look at the PDFs;
+# postgresql: the tests start a throwaway server of their own (tests/databases.py).
+APT_PACKAGES := libharfbuzz-subset0 fonts-paratype chromium poppler-utils postgresql
 
 .PHONY: run serve test bench lint system setup clean translations
 

@@ -245,7 +245,7 @@ def _new_password(name: str) -> str:
 
 def _database(site: Site) -> Database:
     """The database, its schema current and an old instance's files imported (as the web does)."""
-    database = site.database
+    database = site.connect_database(again=True)
     report = legacy.import_instance(database, site.instance)
     for line in report.imported:
         click.echo(f"Imported {line}", err=True)

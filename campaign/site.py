@@ -46,12 +46,15 @@ class Site:
         """The shared state: versions, audit log, accounts, counts, limits (schema current)."""
         return self.connect_database()
 
-    def connect_database(self, *, upgrade: bool = True) -> Database:
-        """The database, its schema upgraded first unless `upgrade` is False (`campaign db`)."""
+    def connect_database(self, *, upgrade: bool = True, again: bool = False) -> Database:
+        """The database, its schema upgraded first unless `upgrade` is False (`campaign db`).
+
+        The schema is checked once per process, or `again` (at start-up, which it proves).
+        """
         from campaign.storage import database  # SQLAlchemy only for the commands that need it
 
         url = self.database_url or database.default_url(self.instance)
-        return database.open_database(url) if upgrade else database.connect(url)
+        return database.open_database(url, again=again) if upgrade else database.connect(url)
 
     @property
     def campaign_file(self) -> Path:

@@ -1,4 +1,4 @@
-"""The one bundled-campaign fixture (a copy a test may change), and the databases on both backends."""
+"""The one bundled-campaign fixture (a copy a test may change); the databases, both backends."""
 
 from collections.abc import Iterator
 
@@ -42,11 +42,22 @@ def postgres():
 @pytest.fixture(params=BACKENDS)
 def database_url(request, tmp_path) -> Iterator[str]:
     """The URL of a fresh, migrated database: a SQLite file, then a PostgreSQL database."""
+    yield from _fresh_database(request, tmp_path, migrated=True)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request, tmp_path) -> Iterator[str]:
+    """The URL of a database never migrated (no table at all), on both backends."""
+    yield from _fresh_database(request, tmp_path, migrated=False)
+
+
+def _fresh_database(request, tmp_path, *, migrated: bool) -> Iterator[str]:
+    """A new SQLite file (migrated on first open), or a new database of the cluster."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'db' / 'campaign.sqlite3'}"
         return
     cluster = request.getfixturevalue("postgres")
-    name = cluster.new_database()
+    name = cluster.new_database(migrated=migrated)
     yield cluster.url(name)
     dispose_all()
     cluster.drop_database(name)

@@ -28,7 +28,7 @@ import psycopg
 
 BACKENDS = ("sqlite", "postgresql")
 SUPERUSER = "postgres"
-PASSWORD = "a test cluster password"  # noqa: S105 - a throwaway cluster on this machine only
+PASSWORD = "a test cluster password"
 TEMPLATE = "campaign_template"
 
 

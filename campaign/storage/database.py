@@ -141,7 +141,7 @@ class Database:
         """The connection of this handle's transaction (for Alembic and raw SQL)."""
         return self._bound()
 
-    def execute(self, statement: Any, parameters: Any = None) -> sa.CursorResult[Any]:
+    def execute(self, statement: Any, parameters: Any = None) -> sa.CursorResult:
         """Run one statement in this handle's transaction."""
         return self._bound().execute(statement, parameters)
 
@@ -218,13 +218,17 @@ def connect(url: str) -> Database:
     return Database(url, engine)
 
 
-def open_database(url: str) -> Database:
-    """A handle on the database at `url`, its schema upgraded to this code's first if needed."""
+def open_database(url: str, *, again: bool = False) -> Database:
+    """A handle on the database at `url`, its schema upgraded to this code's first if needed.
+
+    The schema is checked once per process and URL, or `again` (a start-up: that proves the
+    database answers, or raises DatabaseError).
+    """
     # Imported here: Alembic is only loaded by a process that uses the database.
     from campaign.storage import schema
 
     database = connect(url)
-    schema.ensure_current(database)
+    schema.ensure_current(database, again=again)
     return database
 
 

@@ -175,7 +175,7 @@ def _read_accounts(path: Path) -> tuple[str, Apply]:
     """The accounts of the old organisers.json, checked."""
     data = _read_bytes(path)
     try:
-        document = json.loads(data)
+        document = json.loads(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise _Broken(str(path), f"is not UTF-8 text ({error.reason})") from None
     except json.JSONDecodeError as error:
@@ -236,7 +236,7 @@ def _read_audit(path: Path) -> tuple[str, Apply]:
 def _audit_entry(line: bytes, where: str) -> audit.Change:
     """One line of audit.jsonl as a Change, or _Broken saying what is wrong with it."""
     try:
-        values = json.loads(line)
+        values = json.loads(line.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise _Broken(where, f"not UTF-8 text ({error.reason})") from None
     except json.JSONDecodeError as error:

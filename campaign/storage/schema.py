@@ -87,9 +87,12 @@ def upgrade(database: Database) -> list[str]:
                 raise
 
 
-def ensure_current(database: Database) -> None:
-    """Upgrade the schema if this code is newer; refuse a database newer than the code."""
-    if database.url in _current:
+def ensure_current(database: Database, *, again: bool = False) -> None:
+    """Upgrade the schema if this code is newer; refuse a database newer than the code.
+
+    Once per process and database, unless `again` (a start-up: it proves the database answers).
+    """
+    if database.url in _current and not again:
         return
     if not status(database).up_to_date:  # the usual start-up reads the revision only
         upgrade(database)

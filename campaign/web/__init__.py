@@ -77,7 +77,8 @@ def prepare_database(app: Flask, site: Site) -> None:
     cannot be imported is logged and the site starts without it: nothing of it is lost, and
     the next start, or `campaign db import`, tries it again.
     """
-    report = legacy.import_instance(site.database, site.instance)
+    database = site.connect_database(again=True)
+    report = legacy.import_instance(database, site.instance)
     for line in report.imported:
         app.logger.warning("database: imported %s", line)
     for problem in report.problems:

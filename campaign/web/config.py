@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from campaign import limits
+from campaign.errors import CampaignError
 from campaign.models import DEFAULT_LANGUAGE, LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the parent of the campaign package
@@ -121,7 +122,13 @@ def secret_key(instance: Path) -> str:
         return _read_key(path)
     # Write a complete file under a temporary name, then link it into place: the link either
     # creates the file with its whole content or fails because another worker got there first.
-    fd, temporary = tempfile.mkstemp(prefix=".secret_key.", dir=instance)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=".secret_key.", dir=instance)
+    except OSError as error:  # e.g. a read-only instance folder
+        raise CampaignError(
+            f"{instance}: cannot create the secret key ({error.strerror or error}); make the "
+            "folder writable, or set CAMPAIGN_SECRET_KEY"
+        ) from None
     try:
         with os.fdopen(fd, "w") as file:  # mkstemp creates it 0600
             file.write(secrets.token_hex(32))

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from campaign.errors import CampaignError
 from campaign.storage import counts
-from campaign.storage.database import connect
 from campaign.storage.tables import receipts
+from tests.storage import workers
 
 
 @pytest.fixture
@@ -156,25 +156,16 @@ def test_concurrent_increments_are_all_counted(empty):
     assert counts.total(empty) == 200
 
 
-def _count_in_a_process(url: str, receipt: str) -> None:
-    database = connect(url)
-    for number in range(30):
-        counts.record(database, "it-interior", "post")
-        counts.record_many(database, [("kz-president", "post")], receipt=f"{receipt}{number:04}")
-
-
 def test_processes_counting_at_once_lose_no_update(empty):
     """Four processes (workers, hosts): plain counts all kept, shared receipts counted once."""
     context = multiprocessing.get_context("spawn")
     receipt = counts.new_receipt()[:20]  # the same 30 receipts in every process
-    workers = [
-        context.Process(target=_count_in_a_process, args=(empty.url, receipt)) for _ in range(4)
-    ]
-    for worker in workers:
+    processes = [context.Process(target=workers.count, args=(empty.url, receipt)) for _ in range(4)]
+    for worker in processes:
         worker.start()
-    for worker in workers:
+    for worker in processes:
         worker.join(timeout=120)
-    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    assert [worker.exitcode for worker in processes] == [0, 0, 0, 0]
     assert counts.by_office_and_channel(empty) == {
         "it-interior": {"post": 120, "email": 0, "phone": 0, "fax": 0},
         "kz-president": {"post": 30, "email": 0, "phone": 0, "fax": 0},

@@ -12,9 +12,9 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from campaign.storage.database import connect
 from campaign.storage.tables import throttle_events
 from campaign.storage.throttle import Limited, Throttle
+from tests.storage import workers
 
 SECRET = "a test secret, long enough to sign keys"
 
@@ -78,23 +78,15 @@ def test_threads_together_never_let_more_through_than_the_limit(database):
     assert len(allowed) == 40
 
 
-def _hammer(url, allowed) -> None:
-    throttle = Throttle(connect(url), SECRET)
-    for _ in range(40):
-        try:
-            throttle.hit("pdf", "one client", 50, 60)
-            allowed.put(1)
-        except Limited:
-            pass
-
-
 def test_processes_together_never_let_more_through_than_the_limit(database):
     context = multiprocessing.get_context("spawn")
     allowed = context.Queue()
-    workers = [context.Process(target=_hammer, args=(database.url, allowed)) for _ in range(4)]
-    for worker in workers:
+    processes = [
+        context.Process(target=workers.hammer, args=(database.url, allowed)) for _ in range(4)
+    ]
+    for worker in processes:
         worker.start()
-    for worker in workers:
+    for worker in processes:
         worker.join(timeout=60)
     count = 0
     while not allowed.empty():

@@ -16,7 +16,9 @@ def test_defaults_point_at_the_bundled_campaign(instance):
     app = create_app({"INSTANCE_PATH": str(instance)})
     assert Path(app.config["RECIPIENTS"]) == PROJECT_ROOT / "recipients.yaml"
     assert Path(app.config["TEMPLATES"]) == PROJECT_ROOT / "letter_templates"
-    assert Path(app.extensions["campaign.site"].database) == instance / "counts.sqlite3"
+    assert (
+        app.extensions["campaign.site"].database.url == f"sqlite:///{instance / 'campaign.sqlite3'}"
+    )
     assert app.config["MAX_CONTENT_LENGTH"] == 256 * 1024
     assert app.test_client().get("/").status_code == 200
 
@@ -42,7 +44,13 @@ def test_secret_key_is_made_once_private_and_shared(instance):
     second = create_app({"INSTANCE_PATH": str(instance)})
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text()
     assert len(first.config["SECRET_KEY"]) >= 64
-    assert [p.name for p in instance.iterdir()] == ["secret_key"]  # no temporary file left
+    made = sorted(p.name for p in instance.iterdir())
+    assert made == [
+        "campaign.sqlite3",
+        "campaign.sqlite3-shm",
+        "campaign.sqlite3-wal",
+        "secret_key",
+    ]
 
 
 def test_secret_key_from_the_environment_wins(instance, monkeypatch):

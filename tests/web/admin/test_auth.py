@@ -192,13 +192,13 @@ def test_sign_out_ends_the_session_and_a_replayed_cookie_fails(app, admin, organ
     assert replay.get("/admin/recipients").headers["Location"].startswith("/admin?next=")
 
 
-def test_a_new_password_ends_every_session(admin, instance, organiser):
-    organisers.set_password(instance, organiser, "a brand new passphrase of granite")
+def test_a_new_password_ends_every_session(admin, instance, organiser, site):
+    organisers.set_password(site.database, organiser, "a brand new passphrase of granite")
     assert admin.get("/admin/dashboard").status_code == 303
 
 
-def test_a_removed_account_is_signed_out(admin, instance, organiser):
-    organisers.remove(instance, organiser)
+def test_a_removed_account_is_signed_out(admin, instance, organiser, site):
+    organisers.remove(site.database, organiser)
     assert admin.get("/admin/dashboard").status_code == 303
 
 
