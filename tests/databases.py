@@ -55,7 +55,8 @@ def free_port() -> int:
 class Cluster:
     """A PostgreSQL server of its own in a temporary folder, for one test session."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        self.durable = durable  # fsync as a real server does (benchmarks); off for the tests
         self.folder = Path(tempfile.mkdtemp(prefix="campaign-pg-"))
         self.data = self.folder / "data"
         self.port = free_port()
@@ -89,17 +90,15 @@ class Cluster:
             "--locale=C",
             "--no-sync",
         )
-        options = " ".join(
-            (
-                f"-c port={self.port}",
-                "-c listen_addresses=127.0.0.1",
-                f"-c unix_socket_directories={self.folder}",
-                "-c fsync=off",  # a throwaway cluster: durability is not what is tested
-                "-c synchronous_commit=off",
-                "-c full_page_writes=off",
-                "-c max_connections=200",
-            )
-        )
+        settings = [
+            f"-c port={self.port}",
+            "-c listen_addresses=127.0.0.1",
+            f"-c unix_socket_directories={self.folder}",
+            "-c max_connections=200",
+        ]
+        if not self.durable:  # a throwaway cluster: durability is not what the tests test
+            settings += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
+        options = " ".join(settings)
         self._run(
             bin_folder / "pg_ctl", "-D", self.data, "-l", self.log, "-o", options, "-w", "start"
         )

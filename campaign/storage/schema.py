@@ -47,7 +47,6 @@ class Status:
         return self.current == self.head
 
 
-@cache
 def _config() -> Config:
     """Alembic's configuration: the migrations folder of the package, no alembic.ini."""
     config = Config()
@@ -107,13 +106,10 @@ def _upgrade_once(database: Database) -> list[str]:
         current = _revision(tx)
         pending = _pending(database, current)
         if pending:
-            config = _config()
+            config = _config()  # a new one each time: it carries this transaction's connection
+            config.attributes["connection"] = tx.connection
             with database.translated():
-                config.attributes["connection"] = tx.connection
-                try:
-                    command.upgrade(config, "head")
-                finally:
-                    config.attributes.pop("connection", None)
+                command.upgrade(config, "head")
     return list(pending)
 
 

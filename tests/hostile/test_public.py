@@ -179,7 +179,7 @@ def test_i_sent_it_counts_only_the_channels_an_office_has_once_each(console, sen
     client = console.client
     environ = {"REMOTE_ADDR": f"192.0.2.{next(ADDRESSES)}"}
     before = counts.total(console.app.extensions["campaign.site"].database)
-    data = {"csrf_token": csrf_token(client), "sent": sent}
+    data = {"csrf_token": csrf_token(client), "sent": sent, "receipt": counts.new_receipt()}
     response = client.post("/sent", data=data, environ_base=environ)
     assert response.status_code == status
     assert counts.total(console.app.extensions["campaign.site"].database) - before == counted
