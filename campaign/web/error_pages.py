@@ -103,7 +103,9 @@ def register(app: Flask) -> None:
         # The database is down or overloaded: a load balancer or the client may try again.
         log.error("database error on %s %s: %s", request.method, request.path, error)
         title = _("The site cannot reach its records")
-        text = _("Nothing was lost. Please try again in a moment.")
+        text = _(
+            "This is a problem on our side, not with what you did. Please try again in a moment."
+        )
         return error_page(503, app.config["RETRY_AFTER_S"], title=title, text=text)
 
     @app.errorhandler(CampaignError)

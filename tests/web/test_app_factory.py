@@ -88,3 +88,14 @@ def test_translations_are_compiled_at_start(app):
         mo = TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo"
         po = mo.with_suffix(".po")
         assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime
+
+
+def test_a_database_gone_away_is_503_with_retry_after(config, postgres):
+    name = postgres.new_database()
+    client = create_app({**config, "DATABASE_URL": postgres.url(name)}).test_client()
+    assert client.get("/").status_code == 200
+    postgres.drop_database(name)  # the server ends every connection to it
+    response = client.get("/?lang=it")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "10"
+    assert "Il sito non riesce a raggiungere i suoi dati" in response.get_data(as_text=True)
+    assert "postgresql" not in response.get_data(as_text=True)  # no detail for supporters
