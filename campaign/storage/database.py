@@ -184,8 +184,8 @@ def describe(url: str, error: exc.DBAPIError) -> str:
     """What went wrong, in one line: the database, the driver's reason, what to check."""
     lines = [line.strip() for line in str(error.orig).strip().splitlines() if line.strip()]
     reason = lines[0] if lines else type(error.orig).__name__
-    for prefix in ("connection failed: ",):
-        reason = reason.removeprefix(prefix)
+    # psycopg: 'connection failed: connection to server at "host", port 5432 failed: FATAL:
+    # password authentication failed for user "x"': the server's own words are the last part.
     reason = reason.rsplit("failed: ", 1)[-1].replace("FATAL:  ", "").strip()
     where = f"database {shown(url)}"
     if url.startswith("sqlite"):

@@ -8,6 +8,7 @@ into PostgreSQL (the `database` fixture).
 from __future__ import annotations
 
 import multiprocessing
+import shutil
 import sqlite3
 from dataclasses import astuple
 from pathlib import Path
@@ -76,9 +77,18 @@ def build_old_instance(folder: Path) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def old_instance(tmp_path_factory) -> Path:
+    """The old instance folder, made once (each of its saves is fsynced, as it was)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(old_organisers, "HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
+        return build_old_instance(tmp_path_factory.mktemp("old") / "instance")
+
+
 @pytest.fixture
-def instance(tmp_path) -> Path:
-    return build_old_instance(tmp_path / "instance")
+def instance(tmp_path, old_instance) -> Path:
+    """A copy of the old instance folder that a test may change."""
+    return Path(shutil.copytree(old_instance, tmp_path / "instance"))
 
 
 def old_state(folder: Path) -> dict:
