@@ -150,7 +150,9 @@ def _checked(
 
 def _increment(tx: Database, rows: list[tuple[str, str, str, int]]) -> None:
     """Add n to each (office, channel, day), creating the rows that do not exist yet."""
-    values = [{"office": o, "channel": c, "day": d, "n": n} for o, c, d, n in rows]
+    # In key order: two reports of the same letters in another order lock the rows in the
+    # same order, so they queue instead of deadlocking (PostgreSQL).
+    values = [{"office": o, "channel": c, "day": d, "n": n} for o, c, d, n in sorted(rows)]
     statement = tx.insert(table)
     tx.execute(
         statement.on_conflict_do_update(
@@ -168,13 +170,13 @@ def _first_time(
     by_token = {_token(receipt, office, channel): (office, channel) for office, channel in rows}
     inserted = tx.execute(
         tx.insert(receipts)
-        .values([{"token": token, "day": day} for token in by_token])
+        .values([{"token": token, "day": day} for token in sorted(by_token)])
         .on_conflict_do_nothing(index_elements=["token"])
         .returning(receipts.c.token)
     ).scalars()
     new = [by_token[token] for token in inserted]
     oldest = (dt.date.fromisoformat(day) - dt.timedelta(days=RECEIPT_DAYS)).isoformat()
-    tx.execute(sa.delete(receipts).where(receipts.c.day < oldest))
+    tx.purge(receipts, receipts.c.day < oldest)
     return sorted(new, key=rows.index)
 
 

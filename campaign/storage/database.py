@@ -157,6 +157,14 @@ class Database:
             key = int.from_bytes(digest[:8], "big", signed=True)
             connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
+    def purge(self, table: sa.Table, condition: Any) -> None:
+        """Delete the rows matching `condition`, skipping (on PostgreSQL) rows another
+        transaction holds: a clean-up never waits, so it cannot deadlock with the work it
+        tidies after; what it skipped goes the next time."""
+        (key,) = table.primary_key.columns
+        free = sa.select(key).where(condition).with_for_update(skip_locked=True)
+        self.execute(sa.delete(table).where(key.in_(free.scalar_subquery())))
+
     def insert(self, table: sa.Table) -> Any:
         """An INSERT of this dialect, which knows ON CONFLICT (DO NOTHING, DO UPDATE)."""
         return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)

@@ -280,7 +280,7 @@ def _read_versions(place: Path) -> tuple[str, Apply]:
 
     def apply(tx: Database) -> str:
         added = sum(versions.import_version(tx, file_name, vid, data) for vid, data in kept)
-        ignored = f"; ignored {stray} other files" if stray else ""
+        ignored = f"; ignored {stray} other file{'s' if stray > 1 else ''}" if stray else ""
         return f"{added} versions of {file_name}{ignored}"
 
     return _sha256(listing.encode()), apply

@@ -85,7 +85,7 @@ class Throttle:
         tx.execute(sa.insert(events).values(window=window, key=key, at=time.time()))
         self._added += 1
         if self._added % PURGE_EVERY == 0:  # keys that never came back
-            tx.execute(sa.delete(events).where(events.c.at < time.time() - PURGE_AFTER_S))
+            tx.purge(events, events.c.at < time.time() - PURGE_AFTER_S)
 
     @staticmethod
     def _times(tx: Database, window: str, key: str, window_s: float) -> list[float]:

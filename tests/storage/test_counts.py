@@ -227,3 +227,25 @@ def test_import_rows_adds_to_the_counts(empty):
     assert counts.rows(empty) == [("it-interior", "post", "2026-11-20", 42)]
     with pytest.raises(CampaignError):
         counts.import_rows(empty, [("it-interior", "pigeon", "2026-11-20", 1)])
+
+
+def test_reports_of_the_same_letters_in_any_order_at_once_all_count(empty):
+    """Rows are locked in one order whatever the report's, so no two reports deadlock."""
+    pairs = [("it-interior", "post"), ("kz-president", "phone"), ("kz-nsc-atyrau", "fax")]
+    errors: list[Exception] = []
+
+    def work(shift: int):
+        for number in range(20):
+            order = pairs[shift:] + pairs[:shift]
+            try:
+                counts.record_many(empty, order, receipt=f"thread-{shift}-receipt-{number:04}")
+            except Exception as error:  # a deadlock would surface here
+                errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(shift,)) for shift in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert counts.total(empty) == 3 * 3 * 20

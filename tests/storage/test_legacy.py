@@ -142,7 +142,7 @@ def test_every_row_account_entry_and_version_arrives(instance, database):
         "2 accounts (Anna, maria.rossi)",
         "5 audit entries",
         "3 versions of campaign.yaml",
-        "3 versions of letter.en.txt; ignored 1 other files",
+        "3 versions of letter.en.txt; ignored 1 other file",
         "3 versions of letter.ru.txt",
         "3 versions of recipients.yaml",
     ]
