@@ -92,3 +92,13 @@ def test_processes_together_never_let_more_through_than_the_limit(database):
     while not allowed.empty():
         count += allowed.get()
     assert count == 50  # 160 tries from 4 processes, exactly the limit let through
+
+
+def test_keys_that_never_come_back_are_swept(database, monkeypatch):
+    monkeypatch.setattr("campaign.storage.throttle.PURGE_EVERY", 1)
+    with database.begin() as tx:
+        tx.execute(sa.insert(throttle_events).values(window="pdf", key="gone", at=1.0))
+    Throttle(database, SECRET).hit("pdf", "another client", 5, 60)
+    assert [row[1:3] for row in stored_rows(database)] == [
+        ("pdf", Throttle(database, SECRET).key("another client"))
+    ]
