@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from campaign.storage.database import Database
 
 CAMPAIGN_FILE = "campaign.yaml"
+DATABASE_URL_VARIABLE = "CAMPAIGN_DATABASE_URL"  # the environment variable naming the database
 
 
 def body_name(language: str) -> str:

@@ -31,8 +31,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from campaign.errors import CampaignError
+from campaign.site import DATABASE_URL_VARIABLE as ENVIRONMENT_VARIABLE
 
-ENVIRONMENT_VARIABLE = "CAMPAIGN_DATABASE_URL"
 DEFAULT_FILE = "campaign.sqlite3"
 BUSY_TIMEOUT_S = 5.0  # how long a SQLite writer waits for another one
 CONNECT_TIMEOUT_S = 5  # how long a PostgreSQL connection may take to open
