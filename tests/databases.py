@@ -70,7 +70,13 @@ class Cluster:
         """initdb, then pg_ctl start; RuntimeError with the server's own words if it fails."""
         bin_folder = postgres_bin()
         if self._as_root:
-            account = pwd.getpwnam("postgres")
+            try:
+                account = pwd.getpwnam("postgres")
+            except KeyError:
+                raise RuntimeError(
+                    "the tests run as root, and PostgreSQL refuses to: they need the "
+                    "`postgres` user of Debian's postgresql package (`make test` installs it)"
+                ) from None
             os.chown(self.folder, account.pw_uid, account.pw_gid)
         self.folder.chmod(0o700)
         password_file = self.folder / "password"
