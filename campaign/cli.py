@@ -263,7 +263,7 @@ def _database(site: Site) -> Database:
     from campaign.storage import legacy
 
     database = site.connect_database(again=True)
-    report = legacy.import_instance(database, site.instance)
+    report = legacy.import_instance(database, site.instance, check_changes=False)
     for line in report.imported:
         click.echo(f"Imported {line}", err=True)
     for problem in report.problems:

@@ -76,10 +76,19 @@ def old_files(instance: str | Path) -> list[tuple[str, Path]]:
     return found
 
 
-def import_instance(db: Database, instance: str | Path) -> Report:
-    """Import every old state file of `instance` not imported yet; say what was done."""
+def import_instance(db: Database, instance: str | Path, *, check_changes: bool = True) -> Report:
+    """Import every old state file of `instance` not imported yet; say what was done.
+
+    A file imported before is read again only to tell whether it changed since
+    (`check_changes`); a start-up skips that, so it reads no file already imported.
+    """
     report = Report()
-    for source, path in old_files(instance):
+    found = old_files(instance)
+    done = _imported(db, [source for source, _path in found])
+    for source, path in found:
+        if source in done and not check_changes:
+            report.skipped.append(f"{path}: already imported on {done[source][0]}")
+            continue
         try:
             digest, apply = _READERS[source.split("/")[0]](path)
         except _Broken as broken:
@@ -87,8 +96,8 @@ def import_instance(db: Database, instance: str | Path) -> Report:
             continue
         with db.begin() as tx:
             tx.lock(LOCK)  # two processes starting at once: one imports, one finds it done
-            done = _imported(tx, source)
-            if done is None:
+            earlier = _imported(tx, [source]).get(source)
+            if earlier is None:
                 summary = apply(tx)
                 tx.execute(
                     sa.insert(imports).values(
@@ -97,7 +106,7 @@ def import_instance(db: Database, instance: str | Path) -> Report:
                 )
                 report.imported.append(f"{path}: {summary}")
                 continue
-        when, old_digest = done
+        when, old_digest = earlier
         if old_digest == digest:
             report.skipped.append(f"{path}: already imported on {when}")
         else:
@@ -117,12 +126,15 @@ def imported_sources(db: Database) -> list[tuple[str, str, str]]:
         return [(source, time, summary) for source, time, summary in tx.execute(query)]
 
 
-def _imported(tx: Database, source: str) -> tuple[str, str] | None:
-    """(time, sha256) of an earlier import of `source`, or None."""
-    row = tx.execute(
-        sa.select(imports.c.time, imports.c.sha256).where(imports.c.source == source)
-    ).first()
-    return (row[0], row[1]) if row is not None else None
+def _imported(db: Database, sources: list[str]) -> dict[str, tuple[str, str]]:
+    """source -> (time, sha256) of the earlier imports among `sources`."""
+    if not sources:
+        return {}
+    query = sa.select(imports.c.source, imports.c.time, imports.c.sha256).where(
+        imports.c.source.in_(sources)
+    )
+    with db.read() as tx:
+        return {source: (time, digest) for source, time, digest in tx.execute(query)}
 
 
 def _now() -> str:

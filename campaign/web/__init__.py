@@ -78,7 +78,7 @@ def prepare_database(app: Flask, site: Site) -> None:
     the next start, or `campaign db import`, tries it again.
     """
     database = site.connect_database(again=True)
-    report = legacy.import_instance(database, site.instance)
+    report = legacy.import_instance(database, site.instance, check_changes=False)
     for line in report.imported:
         app.logger.warning("database: imported %s", line)
     for problem in report.problems:

@@ -180,6 +180,10 @@ def test_a_file_changed_after_its_import_is_not_imported_again(instance, databas
     report = legacy.import_instance(database, instance)
     assert any("counts.sqlite3: changed since it was imported" in line for line in report.skipped)
     assert counts.total(database) == 44  # nothing counted twice
+    (instance / "counts.sqlite3").write_bytes(b"broken since")  # a start-up does not read it
+    start_up = legacy.import_instance(database, instance, check_changes=False)
+    assert start_up.problems == [] and start_up.imported == []
+    assert all("already imported on" in line for line in start_up.skipped)
 
 
 def test_an_import_adds_to_what_the_database_already_holds(instance, database):
