@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # HarfBuzz subsetting makes each PDF ~4x faster; PT Serif covers Latin, Cyrillic and Kazakh;
 # chromium drives the browser tests; poppler-utils gives pdftoppm to look at the PDFs;
-# zbar-tools gives zbarimg, which the tests use to scan the event kit's QR code back.
-APT_PACKAGES := libharfbuzz-subset0 fonts-paratype chromium poppler-utils zbar-tools
+# zbar-tools gives zbarimg, which the tests use to scan the event kit's QR code back;
+# postgresql: the tests start a throwaway server of their own (tests/databases.py).
+APT_PACKAGES := libharfbuzz-subset0 fonts-paratype chromium poppler-utils postgresql zbar-tools
 
 .PHONY: run serve test bench lint system setup clean translations
 

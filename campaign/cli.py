@@ -1,4 +1,4 @@
-"""The `campaign` command: check the campaign, list the offices, export a supporter's letters."""
+"""The `campaign` command: check, list offices, export letters; organiser accounts; the database."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from functools import wraps
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,10 +24,16 @@ from campaign.letters.pdf import PAPERS
 from campaign.letters.senders import make_sender
 from campaign.limits import SENDER as LIMITS
 from campaign.models import DEFAULT_LANGUAGE, LANGUAGES, Recipient, Sender
-from campaign.production import batch, dossier, kit
+from campaign.production import batch, kit
 from campaign.rulebook import load_site
-from campaign.site import Site
-from campaign.storage import organisers
+from campaign.site import DATABASE_URL_VARIABLE, Site
+
+if TYPE_CHECKING:
+    from campaign.storage.database import Database
+
+# The commands of the organisers and db groups, and dossier, import the storage modules when
+# they run:
+# check, recipients and export start without SQLAlchemy and Alembic (a third of a second).
 
 
 def reports_errors(command: Callable) -> Callable:
@@ -66,13 +73,23 @@ def reports_errors(command: Callable) -> Callable:
     envvar="CAMPAIGN_INSTANCE",
     default="instance",
     show_default=True,
-    help="The instance folder: organiser accounts, versions, counts (env CAMPAIGN_INSTANCE).",
+    help="The instance folder: the secret key, the SQLite database (env CAMPAIGN_INSTANCE).",
+)
+@click.option(
+    "--database",
+    "database_url",
+    envvar=DATABASE_URL_VARIABLE,
+    default="",
+    help="The shared state: postgresql://USER:PASSWORD@HOST/NAME; default the SQLite file "
+    f"campaign.sqlite3 in the instance folder (env {DATABASE_URL_VARIABLE}).",
 )
 @click.version_option(package_name="campaign")
 @click.pass_context
-def main(ctx: click.Context, recipients: Path, templates_dir: Path, instance: Path) -> None:
+def main(
+    ctx: click.Context, recipients: Path, templates_dir: Path, instance: Path, database_url: str
+) -> None:
     """Advocacy letters: print-ready PDFs, e-mail drafts and call scripts for every office."""
-    ctx.obj = Site(recipients, templates_dir, instance)
+    ctx.obj = Site(recipients, templates_dir, instance, database_url)
 
 
 @main.command()
@@ -283,32 +300,21 @@ def event_kit(site: Site, office_ids: tuple[str, ...], url, language, paper, out
 
 @main.command("dossier")
 @click.argument("office_id")
-@click.option(
-    "--counts",
-    "counts_db",
-    type=click.Path(path_type=Path, dir_okay=False),
-    envvar="CAMPAIGN_COUNTS_DB",
-    help="The counts database (default: counts.sqlite3 in the instance folder).",
-)
 @click.option("--date", "day", default="", help="The day it is handed over (default today).")
 @click.option("--paper", type=click.Choice(PAPERS), default="a4", show_default=True)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="The PDF to write.")
 @click.pass_obj
 @reports_errors
-def delivery_dossier(site: Site, office_id: str, counts_db, day, paper, out) -> None:
+def delivery_dossier(site: Site, office_id: str, day: str, paper: str, out) -> None:
     """The delivery dossier of OFFICE_ID: the letters counted, the appeal, the campaign."""
+    from campaign.production import dossier
+
     loaded = load_site(site)
     office = loaded.directory.get(office_id)
-    database = counts_db or site.instance / "counts.sqlite3"
-    if not Path(database).is_file():
-        raise CampaignError(
-            f"{database}: no counts database there; pass --counts with the web app's "
-            "(counts.sqlite3 in its instance folder)"
-        )
+    handed_over = dossier.handover_day(day)
     target = out or Path("exports") / dossier.dossier_file(office)
     export.check_new(target)
-    counted = dossier.office_counts(database, office.id)
-    handed_over = dossier.handover_day(day)
+    counted = dossier.office_counts(_database(site), office.id)
     data = dossier.make_dossier(
         loaded, office, counted, pool=render_pool.shared(), paper=paper, today=handed_over
     )
@@ -319,32 +325,35 @@ def delivery_dossier(site: Site, office_id: str, counts_db, day, paper, out) -> 
 
 
 @main.group("organisers")
-@click.pass_context
-def organisers_group(ctx: click.Context) -> None:
+def organisers_group() -> None:
     """Organiser accounts for the web console: add, list, remove, change a password."""
-    ctx.obj = ctx.obj.instance
 
 
 @organisers_group.command("add")
 @click.argument("name")
 @click.pass_obj
 @reports_errors
-def add_organiser(instance: Path, name: str) -> None:
+def add_organiser(site: Site, name: str) -> None:
     """Create the account NAME; asks for the password twice."""
+    from campaign.storage import organisers
+
+    database = _database(site)
     organisers.check_name(name)
-    if organisers.exists(instance, name):
+    if organisers.exists(database, name):
         raise organisers.AccountError(f"there is already an organiser called {name!r}")
     password = _new_password(name)
-    organisers.add(instance, name, password)
-    click.echo(f"Added organiser {name} to {organisers.accounts_path(instance)}")
+    organisers.add(database, name, password)
+    click.echo(f"Added organiser {name}")
 
 
 @organisers_group.command("list")
 @click.pass_obj
 @reports_errors
-def list_organisers(instance: Path) -> None:
+def list_organisers(site: Site) -> None:
     """List the organiser names."""
-    for name in organisers.names(instance):
+    from campaign.storage import organisers
+
+    for name in organisers.names(_database(site)):
         click.echo(name)
 
 
@@ -353,9 +362,11 @@ def list_organisers(instance: Path) -> None:
 @click.confirmation_option(prompt="Remove this organiser? Their sessions end at once.")
 @click.pass_obj
 @reports_errors
-def remove_organiser(instance: Path, name: str) -> None:
+def remove_organiser(site: Site, name: str) -> None:
     """Delete the account NAME."""
-    organisers.remove(instance, name)
+    from campaign.storage import organisers
+
+    organisers.remove(_database(site), name)
     click.echo(f"Removed organiser {name}")
 
 
@@ -363,16 +374,21 @@ def remove_organiser(instance: Path, name: str) -> None:
 @click.argument("name")
 @click.pass_obj
 @reports_errors
-def change_password(instance: Path, name: str) -> None:
+def change_password(site: Site, name: str) -> None:
     """Give NAME a new password (asked twice); signs NAME out everywhere."""
-    if not organisers.exists(instance, name):
+    from campaign.storage import organisers
+
+    database = _database(site)
+    if not organisers.exists(database, name):
         raise organisers.AccountError(f"there is no organiser called {name!r}")
-    organisers.set_password(instance, name, _new_password(name))
+    organisers.set_password(database, name, _new_password(name))
     click.echo(f"Changed the password of {name}; their other sessions have ended")
 
 
 def _new_password(name: str) -> str:
     """Ask for a password twice; refuse it here, before hashing, if the policy does."""
+    from campaign.storage import organisers
+
     password = click.prompt(
         f"Password for {name} (at least {organisers.MIN_LENGTH} characters)",
         hide_input=True,
@@ -380,3 +396,77 @@ def _new_password(name: str) -> str:
     )
     organisers.check_password(password, name)
     return password
+
+
+def _database(site: Site) -> Database:
+    """The database, its schema current and an old instance's files imported (as the web does)."""
+    from campaign.storage import legacy
+
+    database = site.connect_database(again=True)
+    report = legacy.import_instance(database, site.instance, check_changes=False)
+    for line in report.imported:
+        click.echo(f"Imported {line}", err=True)
+    for problem in report.problems:
+        click.echo(f"warning: not imported: {problem}", err=True)
+    return database
+
+
+# --- the database ------------------------------------------------------------------------------
+
+
+@main.group("db")
+def db_group() -> None:
+    """The database of the shared state: its schema, and the import of an old instance."""
+
+
+@db_group.command("status")
+@click.pass_obj
+@reports_errors
+def db_status(site: Site) -> None:
+    """Show the database, its schema revision and what was imported into it."""
+    from campaign.storage import legacy, schema
+    from campaign.storage.database import shown
+
+    handle = site.connect_database(upgrade=False)
+    state = schema.status(handle)
+    click.echo(f"database: {shown(handle.url)}")
+    click.echo(f"revision: {state.current or 'none (empty database)'}")
+    if state.up_to_date:
+        click.echo(f"up to date (newest revision: {state.head})")
+        for source, time, summary in legacy.imported_sources(handle):
+            click.echo(f"imported {source} on {time}: {summary}")
+    else:
+        click.echo(f"pending: {', '.join(state.pending)}; run `campaign db upgrade`")
+
+
+@db_group.command("upgrade")
+@click.pass_obj
+@reports_errors
+def db_upgrade(site: Site) -> None:
+    """Bring the schema to this version's newest revision (safe to run on every deploy)."""
+    from campaign.storage import schema
+    from campaign.storage.database import shown
+
+    handle = site.connect_database(upgrade=False)
+    applied = schema.upgrade(handle)
+    where = shown(handle.url)
+    if applied:
+        click.echo(f"Upgraded {where} to {applied[-1]} (applied {', '.join(applied)})")
+    else:
+        click.echo(f"{where} is up to date ({schema.head()})")
+
+
+@db_group.command("import")
+@click.pass_obj
+@reports_errors
+def db_import(site: Site) -> None:
+    """Import an old instance folder's counts, accounts, audit log and versions, once."""
+    from campaign.storage import legacy
+
+    report = legacy.import_instance(site.database, site.instance)
+    for line in report.lines():
+        click.echo(line, err=line.startswith("error:"))
+    if not (report.imported or report.skipped or report.problems):
+        click.echo(f"Nothing to import: {site.instance} holds none of the old files")
+    if report.problems:
+        sys.exit(1)

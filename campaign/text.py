@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import re
 import unicodedata
@@ -68,6 +69,15 @@ def is_text(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def delimiter_of(text: str) -> str:
+    """Comma or semicolon, whichever a CSV's header line uses (spreadsheets in Italy use ";")."""
+    first = text.split("\n", 1)[0]
+    try:
+        return csv.Sniffer().sniff(first, delimiters=",;").delimiter
+    except csv.Error:
+        return ";" if first.count(";") > first.count(",") else ","
 
 
 def long_date(day: dt.date, language: str) -> str:

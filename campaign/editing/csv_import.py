@@ -25,6 +25,7 @@ from campaign.editing import offices
 from campaign.editing.changes import Change, field_changes
 from campaign.errors import CampaignError, InvalidData, Problem
 from campaign.models import LANGUAGES
+from campaign.text import delimiter_of
 from campaign.yamlfile.edit import is_empty, normal, set_fields
 
 _PHONE_COLUMNS = ("phones", "faxes")
@@ -116,15 +117,6 @@ def _decode(data: bytes, name: str) -> str:
         raise InvalidData(
             [Problem(f"{name}:{line}", 'is not UTF-8 text; save it as "CSV UTF-8"')]
         ) from None
-
-
-def delimiter_of(text: str) -> str:
-    """Comma or semicolon, whichever the header line uses (spreadsheets in Italy use ";")."""
-    first = text.split("\n", 1)[0]
-    try:
-        return csv.Sniffer().sniff(first, delimiters=",;").delimiter
-    except csv.Error:
-        return ";" if first.count(";") > first.count(",") else ","
 
 
 def _header_problems(header: list[str], name: str) -> list[Problem]:

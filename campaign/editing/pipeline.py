@@ -35,7 +35,7 @@ Edit = Callable[[bytes], bytes]  # the file's content now -> its content after t
 
 def open_file(site: Site, file_name: str) -> tuple[bytes, str]:
     """A file for an edit page, and its version; the history keeps it for conflict messages."""
-    return versions.remember(site.instance, site.path_of(file_name))
+    return versions.remember(site.database, site.path_of(file_name))
 
 
 def in_document(change: Callable[[Any], None], file_name: str) -> Edit:
@@ -86,7 +86,7 @@ def save(
     load_site(site, {file_name: new})  # the rulebook: InvalidData or TemplateError
     try:
         safe_files.safe_write(
-            path, new, expected_version, on_saved=versions.keeper(site.instance, file_name, who)
+            path, new, expected_version, on_saved=versions.keeper(site.database, file_name, who)
         )
     except ConflictError:
         latest = safe_files.read_if_exists(path)
@@ -97,7 +97,7 @@ def save(
 
 def restore(site: Site, file_name: str, version_id: str, who: str, expected_version: str) -> str:
     """Bring back a kept version of a file, as a checked save; return the new version."""
-    kept = versions.read(site.instance, site.path_of(file_name).name, version_id)
+    kept = versions.read(site.database, site.path_of(file_name).name, version_id)
     summary = f"restored the version {version_id}"
     return save(
         site, file_name, expected_version, lambda _now: kept, who, summary=summary, action="restore"
@@ -106,7 +106,7 @@ def restore(site: Site, file_name: str, version_id: str, who: str, expected_vers
 
 def compare_version(site: Site, file_name: str, version_id: str) -> str:
     """A unified diff from a kept version to the file as it is now ("" when the same)."""
-    old = versions.read(site.instance, file_name, version_id).decode("utf-8", "replace")
+    old = versions.read(site.database, file_name, version_id).decode("utf-8", "replace")
     now = safe_files.read_if_exists(site.path_of(file_name)) or b""
     return versions.diff(
         old, now.decode("utf-8", "replace"), f"{file_name} ({version_id})", f"{file_name} (now)"
@@ -156,7 +156,7 @@ def _conflict(
 ) -> ConflictError:
     """A ConflictError listing what someone else changed since `expected_version`."""
     if base is None or safe_files.version(base) != expected_version:
-        base = versions.find(site.instance, file_name, expected_version)
+        base = versions.find(site.database, file_name, expected_version)
     retry = "reload it" if file_name.endswith((".yaml", ".yml")) else "copy your text, reload"
     headline = (
         f"{file_name} was changed by someone else since you opened it, so nothing was saved; "
@@ -188,7 +188,7 @@ def _log(
     scopes = {change.scope for change in changes}
     office = next(iter(scopes)) if len(scopes) == 1 and file_name == site.recipients.name else ""
     audit.record(
-        site.instance,
+        site.database,
         who,
         file_name,
         action or _action(file_name, changes, office),

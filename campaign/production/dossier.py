@@ -10,9 +10,9 @@ sources. Nothing in it comes from a supporter: the counts are office, channel an
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from campaign import chart
 from campaign.directory import CHANNELS, addresses, channels
@@ -25,6 +25,9 @@ from campaign.rulebook import Loaded
 from campaign.site import body_name
 from campaign.storage import counts
 from campaign.text import long_date
+
+if TYPE_CHECKING:
+    from campaign.storage.database import Database
 
 TEMPLATE = "dossier.html"
 
@@ -55,7 +58,7 @@ class OfficeCounts:
         ]
 
 
-def office_counts(database: str | os.PathLike[str], office_id: str) -> OfficeCounts:
+def office_counts(database: Database, office_id: str) -> OfficeCounts:
     """The counts of one office: the one place the dossier reads the counts."""
     return counts_of(counts.rows(database), office_id)
 

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from campaign import limits
-from campaign.editing.csv_import import delimiter_of
 from campaign.errors import CampaignError, InvalidData, Problem
 from campaign.letters.senders import AUTO, SENDER_FIELDS, LetterRequest, letter_request
 from campaign.models import Recipient
+from campaign.text import delimiter_of
 
 COLUMNS = (*SENDER_FIELDS, "language", "offices")
 OFFICE_SEPARATORS = re.compile(r"[\s|,;]+")

@@ -1,5 +1,8 @@
-"""The instance's state: safe file writes, versions, the audit log, counts, organiser accounts.
+"""The instance's shared state in one database, and the safe writes of the campaign's files.
 
-`safe_files` (lock, version check, atomic write), `versions` (kept copies of edited files),
-`audit` (who changed what), `counts` (anonymous letters sent), `organisers` (console accounts).
+`database` (the URL, one engine per process, transactions), `tables` (every table, once),
+`schema` (Alembic migrations, `migrations/`), `counts` (anonymous letters sent, receipts),
+`throttle` (rate limits, sign-in delays), `organisers` (console accounts), `audit` (who changed
+what), `versions` (kept copies of edited files), `legacy` (the import of an instance from
+before the database), `safe_files` (lock, version check, atomic write of the campaign's files).
 """

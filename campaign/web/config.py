@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from campaign import limits
+from campaign.errors import CampaignError
 from campaign.models import DEFAULT_LANGUAGE, LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the parent of the campaign package
@@ -17,8 +18,9 @@ SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 DEFAULTS = {
     "RECIPIENTS": str(PROJECT_ROOT / "recipients.yaml"),
     "TEMPLATES": str(PROJECT_ROOT / "letter_templates"),
-    "COUNTS_DB": None,  # default: <instance>/counts.sqlite3
-    "LIMITS_DB": None,  # the limits shared by every worker; default: <instance>/limits.sqlite3
+    # The shared state (counts, limits, accounts, audit log, versions) of every worker and
+    # host: a postgresql:// URL, or None for the SQLite file <instance>/campaign.sqlite3.
+    "DATABASE_URL": None,
     # The preview posts every letter back (multipart, so Cyrillic costs 2 bytes a letter, not
     # the 6 of URL encoding): 8 letters edited to limits.BODY stay under 256 KiB.
     "MAX_CONTENT_LENGTH": 256 * 1024,
@@ -87,7 +89,7 @@ ENVIRONMENT = {
     "CAMPAIGN_RECIPIENTS": "RECIPIENTS",
     "CAMPAIGN_TEMPLATES": "TEMPLATES",
     "CAMPAIGN_SECRET_KEY": "SECRET_KEY",
-    "CAMPAIGN_COUNTS_DB": "COUNTS_DB",
+    "CAMPAIGN_DATABASE_URL": "DATABASE_URL",
     "CAMPAIGN_URL": "CAMPAIGN_URL",
 }
 
@@ -129,7 +131,13 @@ def secret_key(instance: Path) -> str:
         return _read_key(path)
     # Write a complete file under a temporary name, then link it into place: the link either
     # creates the file with its whole content or fails because another worker got there first.
-    fd, temporary = tempfile.mkstemp(prefix=".secret_key.", dir=instance)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=".secret_key.", dir=instance)
+    except OSError as error:  # e.g. a read-only instance folder
+        raise CampaignError(
+            f"{instance}: cannot create the secret key ({error.strerror or error}); make the "
+            "folder writable, or set CAMPAIGN_SECRET_KEY"
+        ) from None
     try:
         with os.fdopen(fd, "w") as file:  # mkstemp creates it 0600
             file.write(secrets.token_hex(32))

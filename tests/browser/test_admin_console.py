@@ -55,12 +55,13 @@ CONSOLE_PAGES = (
 @pytest.fixture
 def console(live_server):
     """The live app with an organiser account and a few counted letters."""
-    organisers.add(live_server.instance, NAME, PASSPHRASE)
+    database = live_server.app.extensions["campaign.site"].database
+    organisers.add(database, NAME, PASSPHRASE)
     today = dt.datetime.now(dt.UTC).date()
     for days_ago, office, channel, times in SENT:
         day = (today - dt.timedelta(days=days_ago)).isoformat()
         for _ in range(times):
-            counts.record(live_server.app.config["COUNTS_DB"], office, channel, day)
+            counts.record(database, office, channel, day)
     return live_server
 
 

@@ -59,16 +59,16 @@ def test_campaign_edit_changes_only_its_lines_and_is_versioned(site):
         ('deadline: ""', 'deadline: "2026-12-31"'),
         ("open: true", "open: false"),
     ]
-    assert [v.who for v in versions.list_versions(site.instance, NAME)] == ["maria", ""]
-    change = audit.recent_changes(site.instance)[0]
+    assert [v.who for v in versions.list_versions(site.database, NAME)] == ["maria", ""]
+    change = audit.recent_changes(site.database)[0]
     assert change.fields == ("title.it", "deadline", "open")
 
 
 def test_closing_the_appeal_alone_is_logged_as_close(site):
     edit_campaign(site, lambda doc: campaign_fields.set_campaign_fields(doc, {"open": False}))
-    assert audit.recent_changes(site.instance)[0].action == "close"
+    assert audit.recent_changes(site.database)[0].action == "close"
     edit_campaign(site, lambda doc: campaign_fields.set_campaign_fields(doc, {"open": True}))
-    assert audit.recent_changes(site.instance)[0].action == "open"
+    assert audit.recent_changes(site.database)[0].action == "open"
 
 
 def test_a_bad_deadline_is_refused_and_nothing_is_written(site):
@@ -79,7 +79,7 @@ def test_a_bad_deadline_is_refused_and_nothing_is_written(site):
             site, lambda doc: campaign_fields.set_campaign_fields(doc, {"deadline": "31/12/2026"})
         )
     assert path.read_bytes() == before
-    assert audit.recent_changes(site.instance) == []
+    assert audit.recent_changes(site.database) == []
 
 
 def test_multiline_background_and_a_new_chronology_event(site):
@@ -167,7 +167,7 @@ def test_restore_campaign_and_failed_write_leaves_it_intact(site, monkeypatch):
     path = campaign_path(site)
     original = path.read_bytes()
     edit_campaign(site, lambda doc: campaign_fields.set_campaign_fields(doc, {"open": False}))
-    oldest = versions.list_versions(site.instance, NAME)[-1]
+    oldest = versions.list_versions(site.database, NAME)[-1]
     closed = path.read_bytes()
     real_replace = os.replace
 
@@ -183,5 +183,5 @@ def test_restore_campaign_and_failed_write_leaves_it_intact(site, monkeypatch):
     monkeypatch.undo()
     editing.restore(site, NAME, oldest.id, "anna", safe_files.version(closed))
     assert path.read_bytes() == original
-    change = audit.recent_changes(site.instance)[0]
+    change = audit.recent_changes(site.database)[0]
     assert (change.who, change.file, change.action) == ("anna", NAME, "restore")

@@ -28,14 +28,13 @@ COUNTED = [
 
 
 @pytest.fixture
-def database(site) -> str:
-    """The counts database of the copy's instance, with the counts above."""
-    site.instance.mkdir(parents=True, exist_ok=True)
-    path = str(site.instance / "counts.sqlite3")
+def counted(site):
+    """The copy's database (SQLite in its instance folder), with the counts above."""
+    database = site.database
     for office, channel, day, n in COUNTED:
         for _ in range(n):
-            counts.record(path, office, channel, day)
-    return path
+            counts.record(database, office, channel, day)
+    return database
 
 
 def text_of(data: bytes) -> list[str]:
@@ -44,26 +43,26 @@ def text_of(data: bytes) -> list[str]:
         return [page.extract_text() or "" for page in document.pages]
 
 
-def test_counts_of_one_office_by_day_and_channel(database):
-    counted = dossier.office_counts(database, "it-interior")
-    assert counted.total == 11
-    assert counted.per_channel() == {"post": 6, "email": 0, "phone": 3, "fax": 2}
-    assert counted.per_day() == [
+def test_counts_of_one_office_by_day_and_channel(counted):
+    interior = dossier.office_counts(counted, "it-interior")
+    assert interior.total == 11
+    assert interior.per_channel() == {"post": 6, "email": 0, "phone": 3, "fax": 2}
+    assert interior.per_day() == [
         ("2026-11-02", 7),
         ("2026-11-03", 0),
         ("2026-11-04", 1),
         ("2026-11-05", 3),
     ]
-    assert dossier.office_counts(database, "it-justice").total == 0
+    assert dossier.office_counts(counted, "it-justice").total == 0
 
 
 @pytest.fixture
-def made(site, database):
+def made(site, counted):
     """The dossier of it-interior, and the campaign it comes from."""
     loaded = load_site(site)
     office = loaded.directory.get("it-interior")
-    counted = dossier.office_counts(database, office.id)
-    data = dossier.make_dossier(loaded, office, counted, pool=render_pool.shared())
+    interior = dossier.office_counts(counted, office.id)
+    data = dossier.make_dossier(loaded, office, interior, pool=render_pool.shared())
     return loaded, data
 
 
@@ -117,11 +116,11 @@ def test_tagged_titled_and_without_personal_data(made):
     assert "@" not in flat and "Sample Supporter" not in flat  # no supporter, no address
 
 
-def test_an_office_without_counts_says_so(site, database):
+def test_an_office_without_counts_says_so(site, counted):
     loaded = load_site(site)
     office = loaded.directory.get("kz-nsc-atyrau")
-    counted = dossier.office_counts(database, office.id)
-    data = dossier.make_dossier(loaded, office, counted, pool=render_pool.shared())
+    none = dossier.office_counts(counted, office.id)
+    data = dossier.make_dossier(loaded, office, none, pool=render_pool.shared())
     flat = " ".join(text_of(data))
     assert "Всего · In all: 0" in flat and "Писем пока не учтено." in flat
 
@@ -136,10 +135,10 @@ def run(site, *arguments: str):
         "--instance",
         str(site.instance),
     ]
-    return CliRunner().invoke(main, [*options, *arguments], env={"CAMPAIGN_COUNTS_DB": ""})
+    return CliRunner().invoke(main, [*options, *arguments])
 
 
-def test_cli_dossier(site, database, tmp_path):
+def test_cli_dossier(site, counted, tmp_path):
     out = tmp_path / "interior.pdf"
     result = run(site, "dossier", "it-interior", "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -152,18 +151,12 @@ def test_cli_dossier(site, database, tmp_path):
 
 
 def test_cli_dossier_refusals(site, tmp_path):
-    missing = run(site, "dossier", "it-interior", "--out", str(tmp_path / "a.pdf"))
-    assert missing.exit_code == 1
-    assert missing.stderr.strip().endswith(
-        "no counts database there; pass --counts with the web app's (counts.sqlite3 in its "
-        "instance folder)"
-    )
-    unknown = run(site, "dossier", "it-nowhere", "--counts", "x.sqlite3")
+    unknown = run(site, "dossier", "it-nowhere", "--out", str(tmp_path / "a.pdf"))
     assert unknown.exit_code == 1 and "it-nowhere" in unknown.stderr
     assert not (tmp_path / "a.pdf").exists()
 
 
-def test_the_day_it_is_handed_over(site, database, tmp_path):
+def test_the_day_it_is_handed_over(site, counted, tmp_path):
     out = tmp_path / "dated.pdf"
     result = run(site, "dossier", "it-interior", "--date", "2026-12-10", "--out", str(out))
     assert result.exit_code == 0, result.output

@@ -16,7 +16,9 @@ def test_defaults_point_at_the_bundled_campaign(instance):
     app = create_app({"INSTANCE_PATH": str(instance)})
     assert Path(app.config["RECIPIENTS"]) == PROJECT_ROOT / "recipients.yaml"
     assert Path(app.config["TEMPLATES"]) == PROJECT_ROOT / "letter_templates"
-    assert Path(app.config["COUNTS_DB"]) == instance / "counts.sqlite3"
+    assert (
+        app.extensions["campaign.site"].database.url == f"sqlite:///{instance / 'campaign.sqlite3'}"
+    )
     assert app.config["MAX_CONTENT_LENGTH"] == 256 * 1024
     assert app.test_client().get("/").status_code == 200
 
@@ -42,7 +44,13 @@ def test_secret_key_is_made_once_private_and_shared(instance):
     second = create_app({"INSTANCE_PATH": str(instance)})
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text()
     assert len(first.config["SECRET_KEY"]) >= 64
-    assert [p.name for p in instance.iterdir()] == ["secret_key"]  # no temporary file left
+    made = sorted(p.name for p in instance.iterdir())
+    assert made == [
+        "campaign.sqlite3",
+        "campaign.sqlite3-shm",
+        "campaign.sqlite3-wal",
+        "secret_key",
+    ]
 
 
 def test_secret_key_from_the_environment_wins(instance, monkeypatch):
@@ -80,3 +88,14 @@ def test_translations_are_compiled_at_start(app):
         mo = TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo"
         po = mo.with_suffix(".po")
         assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime
+
+
+def test_a_database_gone_away_is_503_with_retry_after(config, postgres):
+    name = postgres.new_database()
+    client = create_app({**config, "DATABASE_URL": postgres.url(name)}).test_client()
+    assert client.get("/").status_code == 200
+    postgres.drop_database(name)  # the server ends every connection to it
+    response = client.get("/?lang=it")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "10"
+    assert "Il sito non riesce a raggiungere i suoi dati" in response.get_data(as_text=True)
+    assert "postgresql" not in response.get_data(as_text=True)  # no detail for supporters

@@ -17,7 +17,7 @@ from flask import current_app, g, session
 
 from campaign.storage import organisers
 from campaign.storage.throttle import Limited, Throttle
-from campaign.web.current import site
+from campaign.web.current import database
 
 
 def check_sign_in(name: str, client: str) -> None:
@@ -65,7 +65,7 @@ def _account_key(name: str) -> str:
 
 def stored_name(name: str) -> str:
     """The account name as it was created (sign-in accepts any case)."""
-    known = {stored.casefold(): stored for stored in organisers.names(site().instance)}
+    known = {stored.casefold(): stored for stored in organisers.names(database())}
     return known.get(name.casefold(), name)
 
 
@@ -74,7 +74,7 @@ def start_session(name: str) -> None:
     session.clear()
     g.pop("csrf_token", None)  # Flask-WTF caches the token of the request here
     session["organiser"] = name
-    session["epoch"] = organisers.session_epoch(site().instance, name)
+    session["epoch"] = organisers.session_epoch(database(), name)
     session["sid"] = secrets.token_urlsafe(18)
     session["since"] = int(time.time())
 
@@ -84,7 +84,7 @@ def current_organiser() -> str | None:
     name = session.get("organiser")
     if not isinstance(name, str) or not name:
         return None
-    epoch = organisers.session_epoch(site().instance, name)
+    epoch = organisers.session_epoch(database(), name)
     kept = session.get("epoch")
     since = session.get("since")
     max_age = current_app.config["ADMIN_SESSION_MAX_AGE_S"]
@@ -102,5 +102,5 @@ def current_organiser() -> str | None:
 
 def end_session(name: str) -> None:
     """Sign out: every session of the account ends, this one's cookie is emptied."""
-    organisers.sign_out_everywhere(site().instance, name, by=name)
+    organisers.sign_out_everywhere(database(), name, by=name)
     session.clear()

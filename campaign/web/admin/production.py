@@ -35,7 +35,7 @@ from campaign.web.admin.common import messages_of
 from campaign.web.admin.fields import ConsoleForm, add_errors, line_field, stripped
 from campaign.web.admin.forms import WithinUploadLimit, upload_limit
 from campaign.web.admin.transfer import file_name
-from campaign.web.current import counts_db, download, loaded
+from campaign.web.current import database, download, loaded
 from campaign.web.i18n import LANGUAGE_NAMES, ui_language
 
 BATCH_LIMIT = "ADMIN_BATCH_MAX_BYTES"
@@ -191,7 +191,7 @@ def print_dossier():
         add_errors(form.day, messages_of(error))
         return production_page(dossier=form, status=400)
     try:
-        counted = dossier.office_counts(counts_db(), office.id)
+        counted = dossier.office_counts(database(), office.id)
         data = dossier.make_dossier(
             current, office, counted, pool=pool, paper=form.paper.data or "a4", today=handed_over
         )

@@ -17,7 +17,7 @@ from campaign.web.admin import bp, merge, office_form
 from campaign.web.admin.common import messages_of, open_directory, opened, save_yaml
 from campaign.web.admin.fields import add_errors, posted_or, reload
 from campaign.web.admin.office_form import DeleteForm, DuplicateForm, OfficeForm
-from campaign.web.current import site
+from campaign.web.current import database, site
 from campaign.web.i18n import ui_language
 from campaign.yamlfile import load_document
 
@@ -226,7 +226,7 @@ def office_page(
 def directory_changes(limit: int = 15) -> list[audit.Change]:
     """The last changes of recipients.yaml in the audit log."""
     name = site().recipients.name
-    return [change for change in audit.recent_changes(site().instance, 100) if change.file == name][
+    return [change for change in audit.recent_changes(database(), 100) if change.file == name][
         :limit
     ]
 

@@ -10,7 +10,7 @@ from campaign.storage.throttle import Limited
 from campaign.web.admin import auth, bp
 from campaign.web.admin.common import console_path, who
 from campaign.web.admin.forms import SignInForm
-from campaign.web.current import site
+from campaign.web.current import database
 from campaign.web.guards import client_key
 
 
@@ -27,7 +27,7 @@ def sign_in():
         auth.check_sign_in(name, client_key())
     except Limited as refused:
         return too_many(form, refused.retry_after)
-    if not (form.validate() and organisers.verify(site().instance, name, password)):
+    if not (form.validate() and organisers.verify(database(), name, password)):
         auth.sign_in_failed(name, client_key())
         return sign_in_page(form, _("The name or the password is not right."), 400)
     auth.start_session(auth.stored_name(name))

@@ -21,7 +21,7 @@ from campaign.letters import drafts, pdf
 from campaign.models import Letter, localized
 from campaign.rulebook import Loaded
 from campaign.storage import counts
-from campaign.web.current import counts_db, download, loaded
+from campaign.web.current import database, download, loaded
 from campaign.web.guards import client_key
 from campaign.web.i18n import ui_language
 from campaign.web.public import preview as build
@@ -36,7 +36,7 @@ def campaign_page():
     """The campaign: what happened, who says so, whom to write to, and the call to act."""
     current = loaded()
     return render_template(
-        "campaign.html", page=campaign_view(current, ui_language()), total=counts.total(counts_db())
+        "campaign.html", page=campaign_view(current, ui_language()), total=counts.total(database())
     )
 
 
@@ -110,15 +110,17 @@ def office_eml(office_id: str):
 
 @bp.post("/sent")
 def sent():
-    """Count the letters the supporter says they sent; nothing about them is kept."""
+    """Count the letters a supporter says they sent, once a receipt; nothing about them is kept."""
     current = loaded()
-    current_app.extensions["campaign.guards"].sent_limiter.hit(client_key())
     reported = [value.partition(":")[::2] for value in request.form.getlist("sent")]
+    receipt = request.form.get("receipt", "")
+    # A repeat of a report already counted (the browser, or a proxy retrying after a worker
+    # died) gets the same answer, without using up the client's reports.
+    if not counts.is_counted(database(), receipt, reported):
+        current_app.extensions["campaign.guards"].sent_limiter.hit(client_key())
     try:
-        number = (
-            counts.record_many(counts_db(), reported, reachable=reachable(current))
-            if reported
-            else 0
+        number = counts.record_many(
+            database(), reported, reachable=reachable(current), receipt=receipt
         )
     except CampaignError:
         abort(400)
@@ -129,7 +131,7 @@ def sent():
 def thanks():
     """Thank you, with the new total."""
     number = request.args.get("n", 0, type=int)
-    return render_template("thanks.html", number=max(number, 0), total=counts.total(counts_db()))
+    return render_template("thanks.html", number=max(number, 0), total=counts.total(database()))
 
 
 # --- helpers: no business logic, only the calls the views share ---------------------------
@@ -180,6 +182,7 @@ def preview_page(current: Loaded, form: WriteForm, letters: list[Letter], errors
         body_limit=limits.BODY,
         paragraph_limit=limits.PARAGRAPHS,
         page_limit=limits.PDF_PAGES,
+        receipt=counts.new_receipt(),  # makes the "I sent it" form's report count once
     )
     return html, 400 if errors else 200
 

@@ -36,7 +36,9 @@ def test_the_form_shows_the_campaign(admin):
     assert data["chronology-10-date"] == ""  # the empty row that adds an event
 
 
-def test_edit_title_and_add_an_event_keeping_comments(admin, templates_dir, instance, organiser):
+def test_edit_title_and_add_an_event_keeping_comments(
+    admin, templates_dir, instance, organiser, site
+):
     data = campaign_form(admin)
     data["title-it"] = "Riportate a casa Alma e Alua"
     data.update(
@@ -53,7 +55,7 @@ def test_edit_title_and_add_an_event_keeping_comments(admin, templates_dir, inst
     assert campaign.chronology[-1].text["en"] == "A new event for the test."
     text = (templates_dir / "campaign.yaml").read_text(encoding="utf-8")
     assert "# Quotes as published, with the speaker" in text
-    assert audit.recent_changes(instance, 1)[0].who == organiser
+    assert audit.recent_changes(site.database, 1)[0].who == organiser
 
 
 def test_remove_a_quote(admin, templates_dir):

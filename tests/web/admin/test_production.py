@@ -220,7 +220,9 @@ def test_the_kit_refuses_an_address_that_is_not_a_web_page(admin):
 
 def test_the_dossier_of_an_office_from_the_apps_counts(app, admin):
     for _ in range(4):
-        counts.record(app.config["COUNTS_DB"], "kz-president", "post", "2026-11-20")
+        counts.record(
+            app.extensions["campaign.site"].database, "kz-president", "post", "2026-11-20"
+        )
     token, _ = form_of(admin, "/admin/print")
     response = admin.post(
         "/admin/print/dossier",

@@ -65,14 +65,14 @@ def test_the_edit_form_shows_every_field_and_the_address_as_it_prints(admin):
     assert "00184 ROMA RM" in printed.text and "ITALY" in printed.text
 
 
-def test_add_an_office(admin, recipients_file, instance, organiser):
+def test_add_an_office(admin, recipients_file, instance, organiser, site):
     response = admin.post("/admin/recipients/new", data=new_office(admin))
     assert response.status_code == 303
     assert response.headers["Location"] == "/admin/recipients/it-senate/edit"
     saved = directory.load(recipients_file).get("it-senate")
     assert saved.office == "Senate of Italy"
     assert saved.phones[0].e164 == "+390668851"
-    last = audit.recent_changes(instance, 1)[0]
+    last = audit.recent_changes(site.database, 1)[0]
     assert (last.who, last.action, last.office) == (organiser, "add", "it-senate")
     listed = admin.get("/admin/recipients").get_data(as_text=True)
     assert "it-senate" in listed and organiser in listed  # the last changes, with who
@@ -228,7 +228,7 @@ def test_duplicate_under_a_taken_id_is_refused(admin):
     assert "already an office" in response.get_data(as_text=True)
 
 
-def test_delete_asks_first_then_deletes(admin, recipients_file, instance):
+def test_delete_asks_first_then_deletes(admin, recipients_file, instance, site):
     confirm = admin.get("/admin/recipients/it-justice/delete")
     assert "Yes, delete it-justice" in confirm.get_data(as_text=True)
     assert "it-justice" in directory.load(recipients_file).ids  # nothing happened yet
@@ -236,7 +236,7 @@ def test_delete_asks_first_then_deletes(admin, recipients_file, instance):
     response = admin.post("/admin/recipients/it-justice/delete", data=data)
     assert response.status_code == 303
     assert "it-justice" not in directory.load(recipients_file).ids
-    assert audit.recent_changes(instance, 1)[0].action == "delete"
+    assert audit.recent_changes(site.database, 1)[0].action == "delete"
     assert "it-justice was deleted" in admin.get("/admin/recipients").get_data(as_text=True)
 
 

@@ -80,7 +80,7 @@ def test_the_preview_lists_adds_and_changes_field_by_field_and_writes_nothing(
     assert recipients_file.read_bytes() == before
 
 
-def test_confirm_imports_in_one_save(admin, recipients_file, instance, organiser):
+def test_confirm_imports_in_one_save(admin, recipients_file, instance, organiser, site):
     preview = upload(admin, as_csv(edited_rows(admin))).get_data(as_text=True)
     fields = {name: hidden(preview, name) for name in ("csrf_token", "name", "version", "blob")}
     fields["signed"] = hidden(preview, "signed")
@@ -89,7 +89,7 @@ def test_confirm_imports_in_one_save(admin, recipients_file, instance, organiser
     loaded = directory.load(recipients_file)
     assert loaded.get("it-interior").person == "Matteo Piantedosi"
     assert loaded.get("it-senate").office == "Senate of Italy"
-    last = audit.recent_changes(instance, 1)[0]
+    last = audit.recent_changes(site.database, 1)[0]
     assert (last.who, last.action) == (organiser, "import")
     assert "offices.csv was imported" in admin.get("/admin/recipients").get_data(as_text=True)
 
