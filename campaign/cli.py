@@ -212,7 +212,8 @@ def batch_letters(site: Site, supporters: Path, out, per_supporter, dry_run, dup
     loaded = load_site(site)
     folder = None if dry_run else out or export.default_folder(Path("exports"), prefix="batch")
     options = batch.BatchOptions(paper, duplex, per_supporter, dry_run)
-    with supporters.open("rb") as stream, _progress_bar(os.fstat(stream.fileno()).st_size) as bar:
+    label = "Checking" if dry_run else "Printing"
+    with supporters.open("rb") as stream, _progress_bar(stream, label) as bar:
         result = batch.run_batch(
             stream,
             supporters.name,
@@ -238,19 +239,21 @@ class _Bar:
 
     def update(self, read: int, letters: int, pages: int) -> None:
         seconds = max(time.monotonic() - self.started, 1e-6)
-        self.text = f"{letters:,} letters, {pages / seconds:.1f} pages/s"
+        rate = f", {pages / seconds:.1f} pages/s" if pages else ""
+        self.text = f"{letters:,} letters{rate}"
         self.bar.update(max(read - self.bar.pos, 0))
         self.bar.render_progress()  # the rate changes while the last letters print, too
 
 
 @contextlib.contextmanager
-def _progress_bar(size: int) -> Iterator[_Bar | None]:
+def _progress_bar(stream, label: str) -> Iterator[_Bar | None]:
     """A bar when stderr is a terminal, else none (a log or a pipe gets only the summary)."""
+    size = os.fstat(stream.fileno()).st_size
     if not sys.stderr.isatty() or not size:
         yield None
         return
     with click.progressbar(
-        length=size, label="Printing", file=sys.stderr, show_eta=True, show_percent=True
+        length=size, label=label, file=sys.stderr, show_eta=True, show_percent=True
     ) as bar:
         shown = _Bar(bar)
         bar.item_show_func = lambda _item: shown.text

@@ -98,7 +98,8 @@ class BatchTooSlow(CampaignError):
     """The batch ran past the time it was given (the console's, one request's)."""
 
 
-Progress = Callable[[int, int, int], None]  # bytes of the file read, letters printed, pages
+# Bytes of the file read, letters printed (checked, in a dry run), pages printed.
+Progress = Callable[[int, int, int], None]
 Report = Callable[[Problem], None]  # one problem, as soon as it is found
 
 
@@ -128,10 +129,12 @@ def run_batch(
     supporters = SupportersFile(stream, name, loaded.directory.recipients)
     result = BatchResult(name, options, None if options.dry_run else folder)
     if options.dry_run:
+        counted = 0
         for letters in _rows(supporters, loaded, result, report):
             _count(result, letters)
+            counted += len(letters)
             if progress:
-                progress(supporters.bytes_read, 0, 0)
+                progress(supporters.bytes_read, counted, 0)
         return result
     if folder is None:
         raise CampaignError("a batch that is not a dry run needs an output folder")
