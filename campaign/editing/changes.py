@@ -15,6 +15,7 @@ from typing import Any
 from campaign.yamlfile.edit import is_empty, normal
 
 SHOW_LIMIT = 80  # characters of a value shown in a change or conflict message
+TOO = "; you changed it too"
 
 
 @dataclass(frozen=True)
@@ -133,17 +134,16 @@ def conflict_lines(
             if change.old or change.new:
                 line += f": {change.old} → {change.new}"
         if change.what in touched:
-            line += "; you changed it too"
+            line += "; you added one with this id too" if change.action == "added" else TOO
         elif change.scope in scopes and change.action != "changed":
             line += " (you were editing it)"
         elif any(within(change.what, field) for field in both):
-            line += "; you changed it too"
+            line += TOO
         lines.append(line)
     for field in both:
         if not any(within(change.what, field) for change in theirs):
             lines.append(
-                f"{file_name}: {field} was changed by someone else since you opened it; "
-                "you changed it too"
+                f"{file_name}: {field} was changed by someone else since you opened it{TOO}"
             )
     return sorted(lines, key=lambda line: not line.endswith(("too", "editing it)")))
 

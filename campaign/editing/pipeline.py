@@ -56,12 +56,12 @@ def remove_leftovers(site: Site) -> list[Path]:
     """
     removed = []
     for file_name in site.editable_files():
-        path = site.path_of(file_name)
-        if not path.parent.is_dir():
-            continue
+        path, guarded = site.path_of(file_name), _guarded(site, file_name)
+        if not any(safe_files.temp_files(folder) for folder in (path.parent, *guarded)):
+            continue  # nothing to remove: no lock file made beside a file never saved
         try:
             with safe_files.locked(path, wait=0):
-                removed += safe_files.remove_stale_temp_files(path, _guarded(site, file_name))
+                removed += safe_files.remove_stale_temp_files(path, guarded)
         except (CampaignError, OSError):
             continue
     return removed

@@ -10,7 +10,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from campaign import limits
+from campaign import editing, limits
 from campaign.letters.render_pool import RenderPool
 from campaign.site import Site
 from campaign.storage.throttle import Throttle
@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     site = Site.at(app.config["RECIPIENTS"], app.config["TEMPLATES"], app.instance_path)
     app.extensions["campaign.site"] = site
+    editing.remove_leftovers(site)  # what saves killed mid-write left behind
     app.extensions["campaign.resources"] = Resources(site)
     app.extensions["campaign.guards"] = make_guards(app)
     if app.config["TRUSTED_PROXIES"]:
