@@ -12,7 +12,9 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from campaign import directory, editing
+import pytest
+
+from campaign import directory, editing, limits
 from campaign.editing import offices
 from campaign.errors import ConflictError
 from campaign.storage import audit, safe_files, versions
@@ -21,6 +23,14 @@ from campaign.yamlfile import load_document
 NAME = "recipients.yaml"
 ROUNDS = 50
 MERGED = "merged onto someone else's change saved meanwhile"
+
+
+@pytest.fixture(autouse=True)
+def patient_rulebook(monkeypatch):
+    """The rulebook's time budgets are wall-clock: two threads sharing the GIL on a crowded
+    test machine can take 500 times the ~1 ms a letter needs. Slowness is not tested here."""
+    monkeypatch.setattr(limits, "RENDER_S", 30.0)
+    monkeypatch.setattr(limits, "RENDER_BUDGET_S", 60.0)
 
 
 @dataclass
