@@ -8,7 +8,7 @@ random moment of one of three kinds, picked at random:
 
 - anywhere: from the fork to two saves later (start-up, reading, the rulebook, writing:
   the time of a save is measured first, on another copy);
-- mid-write: the first moment after that when a temporary file of a save exists (polled);
+- mid-write: the first moment after that when a new temporary file of a save exists (polled);
 - just-saved: 0 to 3 ms after one of the files is next replaced (polled): while the history
   and the audit log are written.
 
@@ -139,8 +139,11 @@ def wait_for(kind: str, site: Site, rng: random.Random, anywhere: float) -> bool
     paths = [site.path_of(name) for name in FILES]
     before = [path.stat().st_ino for path in paths]
     folders = watched_folders(site)
+    old = {temp for folder in folders for temp in safe_files.temp_files(folder)}
     while time.monotonic() < deadline:
-        if kind == "mid-write" and any(safe_files.temp_files(folder) for folder in folders):
+        if kind == "mid-write" and any(
+            temp not in old for folder in folders for temp in safe_files.temp_files(folder)
+        ):
             return True
         if kind == "just-saved" and [p.stat().st_ino for p in paths] != before:
             time.sleep(rng.uniform(0, JUST_SAVED_S))
@@ -250,7 +253,7 @@ def run(folder: Path, kills: int, seed: int) -> dict:
         ended = kill_once(site, number, kind, rng, letter, anywhere)
         report["runs"].append(ended)
         left = temp_files(folder)
-        if left:
+        if set(left) - set(waiting):
             report["kills_leaving_a_temp_file"].append(number)
         if ended["started"]:  # its start-up removed what the kill before left
             report["temp_after_start_up"] += [t for t in waiting if (folder / t).exists()]
@@ -297,8 +300,9 @@ def markdown(report: dict) -> str:
          f"{kinds['mid-write']} / {kinds['just-saved']})"),
         ("processes ended by the SIGKILL (not by an error of their own)",
          sum(run["killed"] for run in runs)),
-        ("kills that left a temporary file", len(report["kills_leaving_a_temp_file"])),
-        ("temporary files still there after the next start-up", len(report["temp_after_start_up"])),
+        ("kills that left a new temporary file", len(report["kills_leaving_a_temp_file"])),
+        ("temporary files still there after the next start-up",
+         len(set(report["temp_after_start_up"]))),
         ("temporary files left after one more start-up", len(report["left_at_the_end"])),
         ("files unreadable after a kill", len(report["unreadable"])),
         ("the rulebook on the files at the end", report["rulebook"]),

@@ -1,7 +1,8 @@
 """The console's edits of the campaign's files: change, validate, save, keep a version, log.
 
-`pipeline` is the one edit path for every editable file; `offices` and `campaign_fields` are
-the changes the console makes to recipients.yaml and campaign.yaml; `bodies` previews a letter.
+`pipeline` is the one edit path for every editable file, and `three_way` the merge of a save
+onto a change someone else saved meanwhile; `offices` and `campaign_fields` are the changes the
+console makes to recipients.yaml and campaign.yaml; `bodies` previews a letter.
 """
 
 from campaign.editing.bodies import preview_letter
