@@ -19,7 +19,7 @@ from campaign.directory.addresses import (
     recipient_lines,
     sender_lines,
 )
-from campaign.models import Campaign, Letter, Organisation, Recipient, Sender
+from campaign.models import DEFAULT_LANGUAGE, Campaign, Letter, Organisation, Recipient, Sender
 
 # Only an address a letter can be sent back to earns a return line in the envelope window: a
 # name, or a name and a town, returns nothing and would only show on the envelope to everyone
@@ -123,3 +123,9 @@ def learned(letter: Letter, supporter_email: str = "") -> Learned:
         email_address=address,
         mail_provider=address.rpartition("@")[2] if "@" in address else "",
     )
+
+
+def safety_note(recipient: Recipient, language: str) -> tuple[str, str]:
+    """The organisers' safety note on an office in `language`, else in English; and which."""
+    shown = language if language in recipient.safety_note else DEFAULT_LANGUAGE
+    return recipient.safety_note.get(shown, ""), shown

@@ -168,8 +168,8 @@ def edited_letters(current: Loaded, form: WriteForm) -> tuple[list[Letter], dict
 
 def preview_page(current: Loaded, form: WriteForm, letters: list[Letter], errors=None):
     """The preview: one card per office, or the same with the errors of the edits (400)."""
-    language = ui_language()
-    cards = [build.card(current, letter, language) for letter in letters]
+    language, typed_email = ui_language(), form.email.data or ""
+    cards = [build.card(current, letter, language, typed_email) for letter in letters]
     html = render_template(
         "preview.html",
         form=form,
