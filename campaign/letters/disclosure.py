@@ -21,6 +21,13 @@ from campaign.directory.addresses import (
 )
 from campaign.models import DEFAULT_LANGUAGE, Campaign, Letter, Organisation, Recipient, Sender
 
+# The rules in plain words, for the command line (the web says them in the interface language).
+IN_WORDS = {
+    "full": "your name, address and e-mail",
+    "city": "your name, town and country",
+    "name": "your name only",
+    "organisation": "your name over the organisation's return address",
+}
 # Only an address a letter can be sent back to earns a return line in the envelope window: a
 # name, or a name and a town, returns nothing and would only show on the envelope to everyone
 # who handles it.
