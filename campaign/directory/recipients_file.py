@@ -207,7 +207,7 @@ def _recipient(checker: Checker, entry: Mapping, index: int) -> Recipient:
         disclosure=checker.choice(
             entry, "disclosure", f"{label}.disclosure", DISCLOSURES, "a disclosure rule"
         ),
-        safety_note=_safety_note(checker, entry, label, required_languages),
+        safety_note=_safety_note(checker, entry, label),
         tags=tuple(
             checker.texts(
                 entry, "tags", f"{label}.tags", limit=_LIMIT["tag"], max_items=_ITEMS["tags"]
@@ -354,16 +354,10 @@ def _email_note(checker: Checker, entry: Mapping, label: str) -> str:
     return note
 
 
-def _safety_note(
-    checker: Checker, entry: Mapping, label: str, languages: tuple[str, ...]
-) -> dict[str, str]:
-    """The organiser's safety note, per language (optional; when given, like the ask)."""
+def _safety_note(checker: Checker, entry: Mapping, label: str) -> dict[str, str]:
+    """The organisers' safety note, per language: optional; when given, English is required
+    (supporters read it in the interface language, else in English)."""
     if not entry.get("safety_note"):  # absent, empty, or emptied in the console ({})
         return {}
-    return checker.localized(
-        entry,
-        "safety_note",
-        f"{label}.safety_note",
-        required=languages,
-        limit=_LIMIT["safety_note"],
-    )
+    path = f"{label}.safety_note"
+    return checker.localized(entry, "safety_note", path, limit=_LIMIT["safety_note"])
