@@ -224,3 +224,19 @@ def test_every_text_of_the_disclosure_is_translated():
             catalog = read_po(file)
         missing = [text for text in texts if not (catalog.get(text) and catalog[text].string)]
         assert missing == [], language
+
+
+def test_a_safety_note_and_a_typed_address_are_shown_as_text(client, site):
+    from campaign.editing import offices
+    from campaign.yamlfile import dump_document, load_document
+
+    hostile = "<script>alert(1)</script> {{ 7*7 }} <b>bold</b>"
+    document = load_document(site.recipients.read_bytes(), site.recipients.name)
+    offices.update_office(document, "kz-president", {"safety_note": {"en": hostile}})
+    site.recipients.write_bytes(dump_document(document, site.recipients.name))
+    html = preview(client, email="\u202emaria@example.org")
+    panel = block(html, "learns-kz-president")
+    assert "<script>" not in panel and "&lt;script&gt;alert(1)&lt;/script&gt;" in panel
+    assert "{{ 7*7 }}" in panel and "49" not in panel
+    email_panel = block(html, "learns-email-kz-president")
+    assert "\u202e" not in email_panel and "maria@example.org" in email_panel
