@@ -191,7 +191,7 @@ def test_the_live_links_follow_the_rule(client):
     assert italian.rstrip().endswith("maria@example.org")
 
 
-# The console's texts of the disclosure (the supporter's are all in _learns.html).
+# The disclosure's texts outside _learns.html: the console's, and the form's hints.
 CONSOLE_TEXTS = (
     "What the letters show this office of the supporter",
     "Safety note for supporters (%(language)s)",
@@ -206,6 +206,12 @@ CONSOLE_TEXTS = (
     "What offices learn about supporters",
     "The organisation's return address",
     "Name of the organisation",
+    # the form's hints on the address and the e-mail, which not every office learns
+    "Printed under your name and put in the e-mail drafts as the sender, for the offices "
+    "allowed to see it.",
+    "Optional. It is printed on the letters as the sender's address, so that an office can "
+    "reply, but only for the offices allowed to see it: the preview says what each office will "
+    "learn about you.",
 )
 
 
