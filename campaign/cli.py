@@ -16,7 +16,7 @@ from campaign.check import check_campaign
 from campaign.directory import channels
 from campaign.directory.addresses import one_line
 from campaign.errors import CampaignError, InvalidData
-from campaign.letters import export, render
+from campaign.letters import disclosure, export, render
 from campaign.letters.pdf import PAPERS
 from campaign.letters.senders import make_sender
 from campaign.limits import SENDER as LIMITS
@@ -169,6 +169,9 @@ def export_letters(site: Site, office_ids: str, formats: str, paper: str, out, *
     click.echo(f"Wrote {len(bundle.files)} files for {len(letters)} offices to {bundle.folder}/")
     for name in bundle.files:
         click.echo(f"  {bundle.folder / name}")
+    click.echo("What each letter shows the office of you (an e-mail, a call or a fax shows more):")
+    for letter in letters:
+        click.echo(f"  {letter.recipient.id}: {disclosure.IN_WORDS[letter.disclosure]}")
 
 
 CHANNEL_WORDS = {"email": "e-mail", "phone": "phone", "fax": "fax"}

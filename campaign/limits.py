@@ -51,6 +51,7 @@ OFFICE = {
     "phone": 40,  # each phone or fax, as written
     "email": 254,  # each address
     "email_note": 1000,
+    "safety_note": 1000,  # in each language
     "ask": 2000,  # in each language
     "tag": 40,  # each tag
     "source": 300,
@@ -73,6 +74,7 @@ CAMPAIGN = {
     "quote.organisation": 200,
     "quote.source": 64,
     "quote.date": 10,
+    "organisation": 200,  # its name; its address has an office's limits
 }
 CAMPAIGN_ITEMS = {"chronology": 200, "quotes": 200, "subjects": 20}  # items in each list
 

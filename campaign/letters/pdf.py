@@ -20,8 +20,8 @@ from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from campaign import limits
-from campaign.directory import addresses
 from campaign.errors import CampaignError, RenderError, TemplateError, TooLarge
+from campaign.letters import disclosure
 from campaign.letters.render import error_line
 from campaign.letters.sandbox import letter_environment, refused_parts, within
 from campaign.models import Letter
@@ -236,11 +236,13 @@ def document_title(letters: Sequence[Letter], title: str | None) -> str:
 
 
 def letter_context(letter: Letter) -> dict[str, object]:
-    """What print.html gets for one letter: plain strings and lists only."""
-    sender, language = letter.sender, letter.language
-    recipient_lines = addresses.recipient_lines(
-        letter.recipient, language, from_country=sender.country
-    )
+    """What print.html gets for one letter: plain strings and lists only.
+
+    The sender's part is only what the office's disclosure rule lets it learn.
+    """
+    language = letter.language
+    block = disclosure.sender_block(letter)
+    recipient_lines = disclosure.window_lines(letter)
     return {
         "id": letter.recipient.id,
         "language": language,
@@ -249,11 +251,11 @@ def letter_context(letter: Letter) -> dict[str, object]:
         "salutation": letter.salutation,
         "paragraphs": letter.paragraphs,
         "closing": letter.closing,
-        "signature_name": letter.signature[0] if letter.signature else sender.name,
+        "signature_name": block.name,
         "recipient_lines": recipient_lines,
-        "sender_lines": addresses.sender_lines(sender, language),
-        "sender_email": sender.email,
-        "return_line": addresses.return_line(sender, language),
+        "sender_lines": list(block.lines),
+        "sender_email": block.email,
+        "return_line": block.return_line,
     }
 
 
