@@ -30,6 +30,10 @@ class FactorError(CampaignError):
     """The second factor cannot be changed so: not set up, already on, a wrong first code."""
 
 
+class WrongCode(FactorError):
+    """The first code typed to confirm a setup is not a current code of its secret."""
+
+
 class Outcome(enum.Enum):
     """What a code typed at sign-in turned out to be."""
 
@@ -106,7 +110,7 @@ def confirm_setup(
             )
         step = second_factor.matching_step(secret, code, row["totp_last_step"])
         if step is None:
-            raise FactorError(
+            raise WrongCode(
                 "the code is not right; check the time on the phone, type the code the app "
                 "shows now, or scan the secret again"
             )
