@@ -5,6 +5,8 @@ Every test runs on SQLite and on PostgreSQL (the `database` fixture).
 
 from __future__ import annotations
 
+import io
+import re
 import threading
 import time
 
@@ -12,7 +14,9 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from click.testing import CliRunner
 
+from campaign.cli import main
 from campaign.storage import audit, factors, organisers, second_factor
 from campaign.storage.factors import FactorError, Outcome
 from campaign.storage.tables import organisers as accounts
@@ -216,3 +220,80 @@ def test_the_conditional_update_refuses_a_step_already_stored(database, maria, m
     monkeypatch.setattr(factors, "_row", lambda tx, name: dict(first_reads))
     outcomes = [factors.check_code(database, maria, typed) for _ in range(2)]
     assert outcomes == [Outcome.ACCEPTED, Outcome.REPLAYED]
+
+
+
+# --- the command line --------------------------------------------------------------------------
+
+
+class CodeOfThePendingSecret(io.RawIOBase):
+    """Standard input that, when first read (at the prompt), holds the code of the secret the
+    command has just stored and shown: what the organiser reads off the app."""
+
+    def __init__(self, database, name: str, before: str = ""):
+        self.database, self.name, self.before, self.data = database, name, before, b""
+        self.started = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if not self.started:
+            self.started = True
+            secret = row(self.database, self.name)["totp_secret"]
+            self.data = f"{self.before}{code(secret)}\n".encode()
+        size = min(len(buffer), len(self.data))
+        buffer[:size], self.data = self.data[:size], self.data[size:]
+        return size
+
+
+def cli(database, tmp_path, *args: str, typed=""):
+    """`campaign --database URL organisers ARGS`, with `typed` on its standard input."""
+    command = ["--instance", str(tmp_path / "instance"), "--database", database.url, "organisers"]
+    return CliRunner().invoke(main, [*command, *args], input=typed)
+
+
+def test_2fa_on_turns_on_only_after_a_right_code(database, maria, tmp_path):
+    wrong = cli(database, tmp_path, "2fa-on", maria, typed="000000\n111111\n222222\n")
+    assert wrong.exit_code == 1
+    assert wrong.output.count("error: the code is not right") == 3
+    assert not factors.is_on(database, maria)  # a mis-scanned secret: nothing turned on
+
+    typed = io.BufferedReader(CodeOfThePendingSecret(database, maria, before="123\n"))
+    result = cli(database, tmp_path, "2fa-on", maria, typed=typed)
+    assert result.exit_code == 0, result.output
+    secret = row(database, maria)["totp_secret"]
+    assert f"secret: {second_factor.spaced(secret)}" in result.output
+    assert second_factor.setup_uri(secret, maria, second_factor.ISSUER) in result.output
+    assert second_factor.qr_text(second_factor.setup_uri(secret, maria, second_factor.ISSUER)) in (
+        result.output
+    )
+    assert "error: the code is not right" in result.output  # "123" first, then the right one
+    shown = re.findall(r"^  ([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})$", result.output, re.M)
+    assert sorted(second_factor.recovery_hash(c) for c in shown) == sorted(
+        stored_hashes(database, maria)
+    )
+    assert factors.is_on(database, maria)
+    again = cli(database, tmp_path, "2fa-on", maria)
+    assert again.exit_code == 1
+    assert "error: maria already signs in with a second factor" in again.output
+
+
+def test_2fa_codes_and_2fa_off(database, maria, tmp_path):
+    _secret, old = turned_on(database, maria)
+    made = cli(database, tmp_path, "2fa-codes", maria)
+    assert made.exit_code == 0, made.output
+    new = re.findall(r"^  ([a-z2-9-]{14})$", made.output, re.M)
+    assert len(new) == second_factor.RECOVERY_CODES
+    assert factors.check_code(database, maria, old[0]) is Outcome.WRONG
+    assert factors.check_code(database, maria, new[0]) is Outcome.RECOVERY
+    refused = cli(database, tmp_path, "2fa-off", maria, typed="n\n")
+    assert refused.exit_code == 1 and factors.is_on(database, maria)
+    off = cli(database, tmp_path, "2fa-off", maria, "--yes")
+    assert off.exit_code == 0, off.output
+    assert "The second factor of maria is off" in off.output
+    assert not factors.is_on(database, maria)
+    twice = cli(database, tmp_path, "2fa-off", maria, "--yes")
+    assert twice.output == "error: maria has no second factor to turn off\n"
+    unknown = cli(database, tmp_path, "2fa-codes", "anna")
+    assert unknown.exit_code == 1 and "no organiser called 'anna'" in unknown.output
