@@ -222,7 +222,6 @@ def test_the_conditional_update_refuses_a_step_already_stored(database, maria, m
     assert outcomes == [Outcome.ACCEPTED, Outcome.REPLAYED]
 
 
-
 # --- the command line --------------------------------------------------------------------------
 
 
