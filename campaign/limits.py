@@ -21,6 +21,7 @@ SENDER = {
 # --- an organiser's account ----------------------------------------------------------------
 ORGANISER_NAME = 64
 PASSWORD = 256  # and at least 15 (organisers.MIN_LENGTH, the policy rather than a size)
+SECOND_FACTOR_CODE = 64  # a 6-digit code or a recovery code, with room for spaces
 
 # --- a letter ---------------------------------------------------------------------------------
 SUBJECT = 200  # one subject, as a subject variant in campaign.yaml and as edited in the preview

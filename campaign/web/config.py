@@ -60,6 +60,11 @@ DEFAULTS = {
     "ADMIN_SIGNIN_MAX_DELAY_S": 60,
     "ADMIN_SIGNIN_WINDOW_S": 15 * 60,
     "ADMIN_SESSION_MAX_AGE_S": 12 * 3600,
+    # The second factor: how long a sign-in may wait between the password and the code (the
+    # pending sign-in lives only in the signed session cookie); whether every organiser must
+    # have the factor (those without are sent to set it up, and reach nothing else meanwhile).
+    "ADMIN_SIGNIN_PENDING_S": 5 * 60,
+    "REQUIRE_2FA": False,
     "ADMIN_IMPORT_MAX_BYTES": limits.UPLOAD_BYTES,
     "LANGUAGES": LANGUAGES,
     "BABEL_DEFAULT_LOCALE": DEFAULT_LANGUAGE,
@@ -101,7 +106,18 @@ def from_environment() -> dict:
     secure = os.environ.get("CAMPAIGN_SECURE_COOKIES")
     if secure in ("0", "1"):
         values["SESSION_COOKIE_SECURE"] = secure == "1"
+    required = os.environ.get("CAMPAIGN_REQUIRE_2FA", "")
+    if required.strip():
+        values["REQUIRE_2FA"] = switch("CAMPAIGN_REQUIRE_2FA", required)
     return values
+
+
+def switch(variable: str, value: str) -> bool:
+    """A 0/1 setting; anything else is refused, so that a typo never leaves a guard off."""
+    chosen = value.strip().lower()
+    if chosen not in ("0", "1"):
+        raise CampaignError(f"{variable}={value!r}: use 1 (on) or 0 (off)")
+    return chosen == "1"
 
 
 def secure_cookies(settings: dict, debug: bool) -> bool:
