@@ -29,7 +29,11 @@ DEFAULTS = {
     # WeasyPrint is not thread-safe and holds the GIL, so in a web thread it would slow every
     # other page. A request waits at most PDF_RENDER_WAIT_S for a worker, then 503: the wait
     # holds one thread, so the queue is bounded by the threads of the web process.
-    "PDF_RENDERS_PER_PROCESS": 1,
+    # None: the cores shared among the WEB_PROCESSES (render_pool.default_size), at least one.
+    "PDF_RENDERS_PER_PROCESS": None,
+    # How many web processes share this machine's cores, each with its own PDF workers: 1 for
+    # `flask run`; gunicorn's config says its number of workers (CAMPAIGN_WEB_PROCESSES).
+    "WEB_PROCESSES": 1,
     # PDF requests of one web process that may wait for its worker at once; more get 503 at
     # once, so that a flood of PDFs never takes every thread the campaign page needs (gunicorn
     # runs 16 threads a process: at most 6 wait, the others stay free for pages).
@@ -80,6 +84,7 @@ ENVIRONMENT = {
     "CAMPAIGN_TEMPLATES": "TEMPLATES",
     "CAMPAIGN_SECRET_KEY": "SECRET_KEY",
     "CAMPAIGN_COUNTS_DB": "COUNTS_DB",
+    "CAMPAIGN_WEB_PROCESSES": "WEB_PROCESSES",
 }
 
 

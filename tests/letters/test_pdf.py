@@ -276,7 +276,9 @@ def test_a_template_cannot_fetch_files_or_the_network(site, fetched):
     data = pdf.render([make_letter(italian_ministry())], templates_dir=templates)
     assert "file:///etc/passwd" in fetched  # asked, and refused: the PDF still comes out
     assert "http://169.254.169.254/latest/meta-data/" in fetched
-    assert not pypdf.PdfReader(io.BytesIO(data)).pages[0]["/Resources"].get("/XObject")
+    pictures = pypdf.PdfReader(io.BytesIO(data)).pages[0]["/Resources"].get("/XObject", {})
+    # The one picture is the fold marks' (a drawing, of print.css): no image was embedded.
+    assert [x.get_object()["/Subtype"] for x in pictures.values()] == ["/Form"]
 
 
 def test_fetcher_serves_data_urls():
