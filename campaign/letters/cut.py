@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pikepdf
-from pikepdf import Array, Dictionary, Name, Object, Pdf
+from pikepdf import Array, Dictionary, Object, Pdf
 
 from campaign.errors import RenderError
 
@@ -119,18 +119,18 @@ def _prune_structure(tree: Dictionary, pdf: Pdf, kept: set) -> None:
 def _prune_element(element: Object, kept: set, page: tuple[int, int] | None) -> bool:
     """Whether `element` has content on a kept page; its kids elsewhere are removed.
 
-    `page` is the page its parent is on: a kid without a /Pg of its own is on that page.
+    `page` is the page its parent is on: a kid without a /Pg of its own is on that page. An
+    element on a page is kept or removed whole: WeasyPrint tags each page's boxes apart, so
+    nothing below it is on another page (and looking costs more than the rest of the cut).
     """
     if not isinstance(element, Dictionary):  # a marked-content id, on the parent's page
         return page is None or page in kept
     if "/Pg" in element:
-        page = element.Pg.objgen
-    if element.get("/Type") in (Name.MCR, Name.OBJR):
-        return page is None or page in kept
+        return element.Pg.objgen in kept
     kids = element.get("/K")
     if isinstance(kids, Array):
         element.K = Array(kid for kid in kids if _prune_element(kid, kept, page))
-        return len(element.K) > 0 or page in kept
+        return len(element.K) > 0
     if kids is not None:
         return _prune_element(kids, kept, page)
     return page is None or page in kept

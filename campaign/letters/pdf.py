@@ -5,6 +5,10 @@ Safe by default: user text is escaped by the template, and WeasyPrint may fetch 
 the whole process (a new one per render leaks memory), and print.css is parsed once per
 process (per version of the file) and applied to every document as a stylesheet of its own.
 Parallelism is processes, not threads.
+
+WeasyPrint (and pikepdf) are imported by the functions that need them, not by this module:
+the web processes and the command line fill in print.html here, while the PDFs are made in
+the render pool's workers, which alone pay for loading them.
 """
 
 from __future__ import annotations
@@ -14,24 +18,25 @@ import functools
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
-from weasyprint import CSS, HTML
-from weasyprint.css.counters import CounterStyle
-from weasyprint.document import Document
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from campaign import limits
 from campaign.directory import addresses
 from campaign.errors import CampaignError, RenderError, TemplateError, TooLarge
-from campaign.letters import cut
 from campaign.letters.render import error_line
 from campaign.letters.sandbox import letter_environment, refused_parts, within
 from campaign.models import Letter
 from campaign.storage import safe_files
 from campaign.text import utf8
+
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.document import Document
+    from weasyprint.text.fonts import FontConfiguration
 
 PAPERS = ("a4", "letter")
 PDF_VARIANT = "pdf/ua-1"  # tagged and accessible; needs <title> and <html lang>
@@ -48,6 +53,8 @@ _weasyprint_lock = threading.Lock()
 
 def font_configuration() -> FontConfiguration:
     """The process's one FontConfiguration, created on first use."""
+    from weasyprint.text.fonts import FontConfiguration
+
     global _font_config
     with _font_config_lock:
         if _font_config is None:
@@ -55,22 +62,13 @@ def font_configuration() -> FontConfiguration:
         return _font_config
 
 
-class FetchRefused(ValueError):
-    """WeasyPrint asked for a URL that is not a data: URL."""
+def __getattr__(name: str) -> Any:
+    """pdf.DataOnlyFetcher and pdf.FetchRefused, from campaign.letters.fetcher when asked for."""
+    if name in ("DataOnlyFetcher", "FetchRefused"):
+        from campaign.letters import fetcher
 
-
-class DataOnlyFetcher(URLFetcher):
-    """A URL fetcher for `data:` URLs only: no file, no network (fonts come from fontconfig)."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols=("data",), allow_redirects=False)
-
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        """The resource of a data: URL, or FetchRefused (WeasyPrint then logs and skips it)."""
-        scheme = url.partition(":")[0].lower()
-        if scheme != "data":
-            raise FetchRefused(f"refused {scheme}: URL; a letter may embed only data: URLs")
-        return super().fetch(url, headers)
+        return getattr(fetcher, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def check_paper(paper: str) -> str:
@@ -157,6 +155,8 @@ def render_split(
     WeasyPrint paints every page again when it writes a copy of a document, so the per-office
     PDFs are cut from the combined one instead (campaign.letters.cut), tags and all.
     """
+    from campaign.letters import cut
+
     document = layout(letters, paper=paper, templates_dir=templates_dir, title=title)
     pages = pages_by_letter(document, [letter.recipient.id for letter in letters])
     combined = write(document)
@@ -180,6 +180,11 @@ def layout(
     letters: Sequence[Letter], *, paper: str, templates_dir: Path, title: str | None
 ) -> Document:
     """Lay the letters out once, as one WeasyPrint document."""
+    from weasyprint import HTML
+    from weasyprint.css.counters import CounterStyle
+
+    from campaign.letters.fetcher import DataOnlyFetcher
+
     folder = Path(templates_dir)
     css = stylesheet(folder)
     source = _html(letters, paper, folder, title, css)
@@ -313,6 +318,11 @@ def _parsed_stylesheet(text: str) -> tuple[CSS, CounterStyle]:
     `<style>` there still wins, as it did when print.css was inlined before it). A few
     versions are kept: an organiser who edits print.css makes a new one.
     """
+    from weasyprint import CSS
+    from weasyprint.css.counters import CounterStyle
+
+    from campaign.letters.fetcher import DataOnlyFetcher
+
     counter_styles = CounterStyle()
     sheet = CSS(
         string=text,

@@ -410,7 +410,7 @@ def test_renders_from_many_threads_are_serialised(monkeypatch):
     import time
 
     inside, overlaps = [0], []
-    real_render = pdf.HTML.render
+    real_render = HTML.render
 
     def counting_render(self, *args, **kwargs):
         inside[0] += 1
@@ -421,7 +421,7 @@ def test_renders_from_many_threads_are_serialised(monkeypatch):
         finally:
             inside[0] -= 1
 
-    monkeypatch.setattr(pdf.HTML, "render", counting_render)
+    monkeypatch.setattr(HTML, "render", counting_render)
     letter = make_letter(italian_ministry())
     threads = [
         threading.Thread(target=pdf.render, args=([letter],), kwargs={"templates_dir": TEMPLATES})
