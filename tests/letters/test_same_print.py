@@ -186,7 +186,9 @@ def test_the_comparison_sees_an_address_moved_by_a_fifth_of_a_millimetre(tmp_pat
     moved = tmp_path / "moved"
     shutil.copytree(TEMPLATES, moved)
     css = moved / "print.css"
-    css.write_text(css.read_text().replace("  top: 17.7mm;", "  top: 17.9mm;", 1))
+    text = css.read_text()
+    assert "  top: 42.7mm; /* 62.7 - 20 */" in text  # the recipient's place
+    css.write_text(text.replace("  top: 42.7mm;", "  top: 42.9mm;", 1))
     letters = letters_in("it")[:1]
     reference = page_images(reference_pdf(letters), tmp_path, "reference")
     image = page_images(pdf.render(letters, templates_dir=moved), tmp_path, "moved")
