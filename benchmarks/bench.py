@@ -172,6 +172,7 @@ def eight_letters_against_the_floor() -> list[str]:
         "reference": "the eight letters through the layout of f14c341 (before this work)",
         "floor": "the floor: their text as bare paragraphs, no zones, numbers, tags",
         "floor+zones": "a floor holding the zones' text too (every line of the letters)",
+        "eight documents": "for comparison: the eight letters as eight documents",
     }
     for name, label in labels.items():
         figure = results[name]
@@ -207,10 +208,83 @@ def _measure_eight_letters() -> tuple[dict, int]:
             ),
             "floor": lambda: HTML(string=floor).write_pdf(font_config=config),
             "floor+zones": lambda: HTML(string=fuller).write_pdf(font_config=config),
+            "eight documents": lambda: [
+                pdf.render([letter], templates_dir=TEMPLATES) for letter in sample
+            ],
         },
         RENDER_RUNS,
     )
     return results, page_count(pdf.render(sample, templates_dir=TEMPLATES))
+
+
+def collector_and_subsetting() -> list[str]:
+    """What the garbage collector costs a render, as set up or not; HarfBuzz against fontTools."""
+    shares, subsetting = in_child(_measure_collector_and_subsetting)
+    lines = [
+        f"### The garbage collector, and font subsetting (load {load()})",
+        "",
+        f"The eight letters, {RENDER_RUNS} renders each way in a fresh process; the collector's",
+        "CPU time measured with gc.callbacks.",
+        "",
+        row("garbage collection", "CPU ms a render", "of which collecting", "share"),
+        row(*["---"] * 4),
+    ]
+    for label, (total, spent, share) in shares.items():
+        lines.append(row(label, f"{total:.0f}", f"{spent:.0f}", f"{share * 100:.1f} %"))
+    harfbuzz, fonttools = subsetting["HarfBuzz"], subsetting["fontTools"]
+    lines += [
+        "",
+        row("one letter, fonts subset with", "wall ms", "CPU ms"),
+        row(*["---"] * 3),
+        row("HarfBuzz (libharfbuzz-subset0)", f"{harfbuzz['wall']:.0f}", f"{harfbuzz['cpu']:.0f}"),
+        row("fontTools", f"{fonttools['wall']:.0f}", f"{fonttools['cpu']:.0f}"),
+    ]
+    return lines
+
+
+def _measure_collector_and_subsetting() -> tuple[dict, dict]:
+    """In a child: the collector's share without and with warm_up's settings; subsetting."""
+    import weasyprint.pdf.fonts as weasy_fonts
+
+    sample = letters()
+    spent = [0.0, 0.0]  # collecting now, in all
+
+    def timing(phase: str, info: dict) -> None:  # in CPU time: the load does not count
+        if phase == "start":
+            spent[0] = time.process_time()
+        else:
+            spent[1] += time.process_time() - spent[0]
+
+    def share() -> tuple[float, float]:
+        pdf.render(sample, templates_dir=TEMPLATES)
+        spent[1], started = 0.0, time.process_time()
+        for _ in range(RENDER_RUNS):
+            pdf.render(sample, templates_dir=TEMPLATES)
+        total = time.process_time() - started
+        return total / RENDER_RUNS * 1000, spent[1] / RENDER_RUNS * 1000, spent[1] / total
+
+    gc.callbacks.append(timing)
+    shares = {"Python's defaults (thresholds 700, 10, 10), nothing frozen": share()}
+    gc.collect()
+    gc.freeze()
+    shares["the heap frozen after the first renders, default thresholds"] = share()
+    gc.set_threshold(*render_pool.GC_THRESHOLDS)
+    shares[f"frozen, and thresholds {render_pool.GC_THRESHOLDS} (the pool's)"] = share()
+    gc.callbacks.remove(timing)
+    harfbuzz = weasy_fonts.harfbuzz_subset
+
+    def subset_with(library: object) -> Callable[[], object]:
+        def run() -> object:
+            weasy_fonts.harfbuzz_subset = library
+            return pdf.render(sample[:1], templates_dir=TEMPLATES)
+
+        return run
+
+    subsetting = interleaved(
+        {"HarfBuzz": subset_with(harfbuzz), "fontTools": subset_with(None)}, RENDER_RUNS
+    )
+    weasy_fonts.harfbuzz_subset = harfbuzz
+    return shares, subsetting
 
 
 def pool_scaling() -> list[str]:
@@ -461,6 +535,7 @@ def machine() -> list[str]:
 
 FIGURES: list[Callable[[], list[str]]] = [
     eight_letters_against_the_floor,
+    collector_and_subsetting,
     pool_scaling,
     first_pdf_of_a_pool,
     export_against_bare_weasyprint,
