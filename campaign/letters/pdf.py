@@ -159,6 +159,13 @@ def render_split(
 
     document = layout(letters, paper=paper, templates_dir=templates_dir, title=title)
     pages = pages_by_letter(document, [letter.recipient.id for letter in letters])
+    alone = [letter_id for letter_id, found in pages.items() if not found]
+    if alone:
+        raise TemplateError(
+            TEMPLATE,
+            f"the letter to {alone[0]} has no page of its own, so it cannot be made into a PDF "
+            "of its own; start each letter's <section> on a new page",
+        )
     combined = write(document)
     number = {id(page): index for index, page in enumerate(document.pages)}
     pieces = [
@@ -225,12 +232,13 @@ def write(document: Document) -> bytes:
 
 
 def pages_by_letter(document: Document, ids: Sequence[str]) -> dict[str, list]:
-    """Each letter's pages, found by the anchor "letter-<id>" of its section."""
+    """Each letter's pages, found by the anchor "letter-<id>" at the start of its section."""
     anchors = {f"letter-{letter_id}": letter_id for letter_id in ids}
     pages: dict[str, list] = {letter_id: [] for letter_id in ids}
     current = None
     for page in document.pages:
-        # A section's id is an anchor on each page it covers; take the first found.
+        # A letter's anchor is on its first page (on each, if the id is the section's own):
+        # the pages that follow, up to the next letter's anchor, are its too.
         current = next((anchors[name] for name in page.anchors if name in anchors), current)
         if current is None:
             raise TemplateError(
