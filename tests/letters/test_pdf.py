@@ -514,3 +514,22 @@ def test_a_pdf_cut_for_one_office_holds_nothing_of_the_other_letters(long_short_
         assert texts == combined_texts[first : first + len(texts)]
         first += len(texts)
     assert first == len(combined_texts)
+
+
+def test_print_css_parsed_once_cannot_fetch_files_or_the_network(site, fetched):
+    css = site.templates / "print.css"
+    css.write_text(
+        '@import url("file:///etc/passwd");\n'
+        + css.read_text()
+        + '\n@font-face { font-family: X; src: url("http://169.254.169.254/font.woff"); }\n'
+        + 'h1.subject { font-family: X, "PT Serif"; }\n'
+    )
+    data = pdf.render([make_letter(italian_ministry())], templates_dir=site.templates)
+    assert "file:///etc/passwd" in fetched  # asked, and refused
+    assert "http://169.254.169.254/font.woff" in fetched
+    assert b"root:" not in data and len(pypdf.PdfReader(io.BytesIO(data)).pages) == 1
+    fetched.clear()
+    pdf.render([make_letter(italian_ministry())], templates_dir=site.templates)
+    # The same print.css: parsed once, its @import and font not asked for again (the marks'
+    # picture is a data: URL of each document).
+    assert [url for url in fetched if not url.startswith("data:")] == []
