@@ -45,7 +45,10 @@ from campaign.errors import (
 from campaign.models import Address, Letter, Recipient, Sender
 
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["campaign.letters.warm_forkserver"])  # runs warm_up()
+# What the forkserver imports before it forks any worker: the parent's main script (else every
+# worker imports it anew when it starts, the whole command line for `campaign`), then the
+# module whose import runs warm_up().
+_CONTEXT.set_forkserver_preload(["__main__", "campaign.letters.warm_forkserver"])
 # The print layout the forkserver warms up with: the bundled one, which most sites use as is.
 BUNDLED_TEMPLATES = Path(__file__).resolve().parents[2] / "letter_templates"
 # After warm_up, a collection of the youngest objects every 20,000 allocations instead of 700:

@@ -107,4 +107,4 @@ def test_the_forkserver_preloads_the_warm_up():
 
     assert render_pool._CONTEXT.get_start_method() == "forkserver"
     preload = multiprocessing.forkserver._forkserver._preload_modules
-    assert preload == ["campaign.letters.warm_forkserver"]
+    assert preload == ["__main__", "campaign.letters.warm_forkserver"]
