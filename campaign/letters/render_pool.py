@@ -52,8 +52,9 @@ _CONTEXT.set_forkserver_preload(["__main__", "campaign.letters.warm_forkserver"]
 # The print layout the forkserver warms up with: the bundled one, which most sites use as is.
 BUNDLED_TEMPLATES = Path(__file__).resolve().parents[2] / "letter_templates"
 # After warm_up, a collection of the youngest objects every 20,000 allocations instead of 700:
-# a render allocates millions of short-lived objects, and the default made the collector 8 to
-# 12 % of a render (benchmarks/RESULTS.md); the frozen heap is never scanned again.
+# a render allocates millions of short-lived objects. The collector was 8 to 9 % of a render;
+# with the heap frozen (never scanned again) under 5 %, and 3.7 % with these thresholds in
+# the one quiet measurement (benchmarks/RESULTS.md).
 GC_THRESHOLDS = (20_000, 20, 20)
 T = TypeVar("T")
 
