@@ -11,7 +11,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from campaign import limits
-from campaign.letters.render_pool import RenderPool, default_size
+from campaign.letters.render_pool import RenderPool
 from campaign.site import Site
 from campaign.storage.throttle import Throttle
 from campaign.web import config, error_pages, guards, i18n
@@ -79,7 +79,7 @@ def make_guards(app: Flask) -> guards.Guards:
             throttle, "sent", settings["SENT_RATE_LIMIT"], settings["SENT_WINDOW_S"]
         ),
         renders=RenderPool(
-            settings["PDF_RENDERS_PER_PROCESS"] or default_size(int(settings["WEB_PROCESSES"])),
+            config.pdf_workers(settings),
             wait_s=settings["PDF_RENDER_WAIT_S"],
             deadline_s=settings["PDF_DEADLINE_S"],
             retry_after=settings["RETRY_AFTER_S"],

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 from campaign import limits
+from campaign.letters.render_pool import default_size
 from campaign.models import DEFAULT_LANGUAGE, LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the parent of the campaign package
@@ -105,6 +106,27 @@ def from_environment() -> dict:
     if secure in ("0", "1"):
         values["SESSION_COOKIE_SECURE"] = secure == "1"
     return values
+
+
+def pdf_workers(settings: dict) -> int:
+    """PDF workers for one web process: PDF_RENDERS_PER_PROCESS, else the cores shared among
+    WEB_PROCESSES; a setting that is not a whole number of at least 1 is a clear error."""
+    chosen = settings.get("PDF_RENDERS_PER_PROCESS")
+    if chosen is not None:
+        return _at_least_one(chosen, "PDF_RENDERS_PER_PROCESS (instance/config.py)")
+    processes = settings["WEB_PROCESSES"]
+    return default_size(_at_least_one(processes, "WEB_PROCESSES (CAMPAIGN_WEB_PROCESSES)"))
+
+
+def _at_least_one(value: object, name: str) -> int:
+    """`value` as a whole number of at least 1, else a RuntimeError naming the setting."""
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1 or str(number) != str(value).strip():
+        raise RuntimeError(f"{name} is {value!r}: give a whole number, 1 or more")
+    return number
 
 
 def secure_cookies(settings: dict, debug: bool) -> bool:
