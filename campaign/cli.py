@@ -16,7 +16,7 @@ from campaign.check import check_campaign
 from campaign.directory import channels
 from campaign.directory.addresses import one_line
 from campaign.errors import CampaignError, InvalidData
-from campaign.letters import disclosure, export, render
+from campaign.letters import disclosure, export, render, render_pool
 from campaign.letters.pdf import PAPERS
 from campaign.letters.senders import make_sender
 from campaign.limits import SENDER as LIMITS
@@ -153,6 +153,8 @@ def export_letters(site: Site, office_ids: str, formats: str, paper: str, out, *
     language = fields.pop("language")
     sender = _sender_or_error(fields)
     wanted = export.parse_formats(formats)
+    if "pdf" in wanted:
+        render_pool.shared().prepare()  # the PDF workers warm up while the files are checked
     loaded = load_site(site)
     known = loaded.directory
     offices = [known.get(i.strip()) for i in office_ids.split(",") if i.strip()] or known.recipients

@@ -97,7 +97,7 @@ def make_guards(app: Flask, site: Site) -> guards.Guards:
             throttle, "sent", settings["SENT_RATE_LIMIT"], settings["SENT_WINDOW_S"]
         ),
         renders=RenderPool(
-            settings["PDF_RENDERS_PER_PROCESS"],
+            config.pdf_workers(settings),
             wait_s=settings["PDF_RENDER_WAIT_S"],
             deadline_s=settings["PDF_DEADLINE_S"],
             retry_after=settings["RETRY_AFTER_S"],

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from campaign import limits
 from campaign.errors import CampaignError
+from campaign.letters.render_pool import default_size
 from campaign.models import DEFAULT_LANGUAGE, LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the parent of the campaign package
@@ -31,7 +32,11 @@ DEFAULTS = {
     # WeasyPrint is not thread-safe and holds the GIL, so in a web thread it would slow every
     # other page. A request waits at most PDF_RENDER_WAIT_S for a worker, then 503: the wait
     # holds one thread, so the queue is bounded by the threads of the web process.
-    "PDF_RENDERS_PER_PROCESS": 1,
+    # None: the cores shared among the WEB_PROCESSES (render_pool.default_size), at least one.
+    "PDF_RENDERS_PER_PROCESS": None,
+    # How many web processes share this machine's cores, each with its own PDF workers: 1 for
+    # `flask run`; gunicorn's config says its number of workers (CAMPAIGN_WEB_PROCESSES).
+    "WEB_PROCESSES": 1,
     # PDF requests of one web process that may wait for its worker at once; more get 503 at
     # once, so that a flood of PDFs never takes every thread the campaign page needs (gunicorn
     # runs 16 threads a process: at most 6 wait, the others stay free for pages).
@@ -87,6 +92,7 @@ ENVIRONMENT = {
     "CAMPAIGN_TEMPLATES": "TEMPLATES",
     "CAMPAIGN_SECRET_KEY": "SECRET_KEY",
     "CAMPAIGN_DATABASE_URL": "DATABASE_URL",
+    "CAMPAIGN_WEB_PROCESSES": "WEB_PROCESSES",
 }
 
 
@@ -118,6 +124,27 @@ def switch(variable: str, value: str) -> bool:
     if chosen not in ("0", "1"):
         raise CampaignError(f"{variable}={value!r}: use 1 (on) or 0 (off)")
     return chosen == "1"
+
+
+def pdf_workers(settings: dict) -> int:
+    """PDF workers for one web process: PDF_RENDERS_PER_PROCESS, else the cores shared among
+    WEB_PROCESSES; a setting that is not a whole number of at least 1 is a clear error."""
+    chosen = settings.get("PDF_RENDERS_PER_PROCESS")
+    if chosen is not None:
+        return _at_least_one(chosen, "PDF_RENDERS_PER_PROCESS (instance/config.py)")
+    processes = settings["WEB_PROCESSES"]
+    return default_size(_at_least_one(processes, "WEB_PROCESSES (CAMPAIGN_WEB_PROCESSES)"))
+
+
+def _at_least_one(value: object, name: str) -> int:
+    """`value` as a whole number of at least 1, else a RuntimeError naming the setting."""
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1 or str(number) != str(value).strip():
+        raise RuntimeError(f"{name} is {value!r}: give a whole number, 1 or more")
+    return number
 
 
 def secure_cookies(settings: dict, debug: bool) -> bool:
