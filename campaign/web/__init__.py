@@ -9,7 +9,7 @@ from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from campaign import limits
+from campaign import editing, limits
 from campaign.letters.render_pool import RenderPool
 from campaign.site import Site
 from campaign.storage import legacy
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     prepare_database(app, site)
     app.extensions["campaign.site"] = site
+    editing.remove_leftovers(site)  # what saves killed mid-write left behind
     app.extensions["campaign.resources"] = Resources(site)
     app.extensions["campaign.guards"] = make_guards(app, site)
     if app.config["TRUSTED_PROXIES"]:
@@ -96,7 +97,7 @@ def make_guards(app: Flask, site: Site) -> guards.Guards:
             throttle, "sent", settings["SENT_RATE_LIMIT"], settings["SENT_WINDOW_S"]
         ),
         renders=RenderPool(
-            settings["PDF_RENDERS_PER_PROCESS"],
+            config.pdf_workers(settings),
             wait_s=settings["PDF_RENDER_WAIT_S"],
             deadline_s=settings["PDF_DEADLINE_S"],
             retry_after=settings["RETRY_AFTER_S"],

@@ -21,6 +21,7 @@ from campaign.letters import drafts, pdf
 from campaign.models import Letter, localized
 from campaign.rulebook import Loaded
 from campaign.storage import counts
+from campaign.text import one_line
 from campaign.web.current import database, download, loaded
 from campaign.web.guards import client_key
 from campaign.web.i18n import ui_language
@@ -170,8 +171,8 @@ def edited_letters(current: Loaded, form: WriteForm) -> tuple[list[Letter], dict
 
 def preview_page(current: Loaded, form: WriteForm, letters: list[Letter], errors=None):
     """The preview: one card per office, or the same with the errors of the edits (400)."""
-    language = ui_language()
-    cards = [build.card(current, letter, language) for letter in letters]
+    language, typed_email = ui_language(), one_line(form.email.data or "")  # as make_sender
+    cards = [build.card(current, letter, language, typed_email) for letter in letters]
     html = render_template(
         "preview.html",
         form=form,
