@@ -1,11 +1,14 @@
-"""Protection under abuse: security headers, limits per client, the PDF workers."""
+"""Protection under abuse: security headers, limits per client, the PDF workers, the gate."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Response, request
+from flask import Response, current_app, request
 
+from campaign.admission import Gate
 from campaign.letters.render_pool import RenderPool
 from campaign.storage.throttle import Throttle
 
@@ -55,3 +58,18 @@ class Guards:
     limiter: Window  # PDF and .eml generations
     sent_limiter: Window  # "I sent it" reports
     renders: RenderPool  # the PDF workers
+    posts: Gate  # the supporters' form posts that do their work in this process
+
+
+def gated(view: Callable) -> Callable:
+    """A view whose POSTs pass the gate: the supporters' forms work in the web process (a
+    preview writes every letter), so a few at a time keep every process's pages fast."""
+
+    @functools.wraps(view)
+    def through_the_gate(*args, **kwargs):
+        if request.method != "POST":
+            return view(*args, **kwargs)
+        with current_app.extensions["campaign.guards"].posts.entered():
+            return view(*args, **kwargs)
+
+    return through_the_gate
