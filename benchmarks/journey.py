@@ -36,8 +36,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import html.parser
-import http.client
 import itertools
 import multiprocessing
 import os
@@ -51,20 +49,28 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from loadtest import SENDER, Result, machine  # noqa: E402
+from loadtest import Result, machine  # noqa: E402
 
 from campaign.storage import counts  # noqa: E402
 from tests import servers  # noqa: E402
+from tests.supporters import (  # noqa: E402
+    LONGEST_RETRY_WAIT_S,
+    REPORT_ATTEMPTS,
+    REQUEST_TIMEOUT_S,
+    Answer,
+    Browser,
+    addresses,
+    filled_in,
+    forms_of,
+    journey,
+    token,
+)
 
-REQUEST_TIMEOUT_S = 60
-SENT_ATTEMPTS = 3
-MAX_RETRY_WAIT_S = 10
-LONGEST_JOURNEY_S = SENT_ATTEMPTS * (REQUEST_TIMEOUT_S + MAX_RETRY_WAIT_S)
+LONGEST_JOURNEY_S = REPORT_ATTEMPTS * (REQUEST_TIMEOUT_S + LONGEST_RETRY_WAIT_S)
 ADDRESSES_PER_PROCESS = 1_000_000  # each process of the load generator has its own
 LIMITS_ADDRESSES = 15_000_000  # the limits check's clients, clear of the journeys'
 STEPS = (
@@ -77,126 +83,6 @@ STEPS = (
 )
 SCENARIOS = ("direct", "nginx", "nginx-kill", "direct-kill")
 EXPECTED = {200, 303, 429, 503}  # what a client may see (503 and 429 with Retry-After)
-
-
-# --- one supporter's browser ------------------------------------------------------------------
-
-
-class Forms(html.parser.HTMLParser):
-    """The fields each form of a page would send: hidden inputs, textareas, checkboxes."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.forms: dict[str, list[tuple[str, str]]] = {}
-        self._form: str | None = None
-        self._textarea: tuple[str, str] | None = None  # (form, name) of the open textarea
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        owner = values.get("form") or self._form
-        if tag == "form":
-            self._form = values.get("id", "")
-            self.forms.setdefault(self._form, [])
-        elif tag == "input" and owner is not None and values.get("name"):
-            kind = values.get("type", "text")
-            if kind in ("hidden", "checkbox"):  # every checkbox ticked
-                self.forms.setdefault(owner, []).append((values["name"], values.get("value", "")))
-        elif tag == "textarea" and owner is not None and values.get("name"):
-            self._textarea, self._text = (owner, values["name"]), []
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._form = None
-        elif tag == "textarea" and self._textarea:
-            owner, name = self._textarea
-            self.forms.setdefault(owner, []).append((name, "".join(self._text).lstrip("\n")))
-            self._textarea = None
-
-
-def forms_of(page: bytes) -> dict[str, list[tuple[str, str]]]:
-    """Form id -> the fields a browser would send."""
-    parser = Forms()
-    parser.feed(page.decode("utf-8", "replace"))
-    return parser.forms
-
-
-@dataclass
-class Answer:
-    """One answer: its status (or the name of the error), headers, body and time."""
-
-    status: int | str
-    headers: http.client.HTTPMessage | None
-    body: bytes
-    elapsed_ms: float
-
-    def header(self, name: str) -> str:
-        """A header's value, or ''."""
-        return (self.headers.get(name) if self.headers is not None else None) or ""
-
-
-class Browser:
-    """One supporter: one address, one kept-alive connection to one server, one session."""
-
-    def __init__(self, port: int, address: str):
-        self.port, self.address = port, address
-        self.connection: http.client.HTTPConnection | None = None
-        self.cookie = ""
-
-    def request(
-        self, method: str, path: str, fields: list[tuple[str, str]] | None = None
-    ) -> Answer:
-        """Send one request; a failed connection is closed and opened again next time."""
-        if self.connection is None:
-            self.connection = http.client.HTTPConnection(
-                "127.0.0.1", self.port, timeout=REQUEST_TIMEOUT_S, source_address=(self.address, 0)
-            )
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        body = None
-        if fields is not None:
-            body = urlencode(fields).encode()
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        start = time.perf_counter()
-        try:
-            response, content = self._exchange(method, path, body, headers)
-        except (http.client.HTTPException, OSError) as error:
-            self.close()
-            return Answer(type(error).__name__, None, b"", (time.perf_counter() - start) * 1000)
-        elapsed = (time.perf_counter() - start) * 1000
-        for header in response.headers.get_all("Set-Cookie") or []:
-            if header.startswith("session="):
-                self.cookie = header.split(";", 1)[0]
-        if response.getheader("Connection", "").lower() == "close":
-            self.close()
-        return Answer(response.status, response.headers, content, elapsed)
-
-    def _exchange(
-        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
-    ) -> tuple[http.client.HTTPResponse, bytes]:
-        """The response; sent again once on a new connection when a kept-alive one turns
-        out closed before any answer, as browsers do (the server's keep-alive ended)."""
-        assert self.connection is not None
-        reused = self.connection.sock is not None
-        try:
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
-            if not reused:
-                raise
-            self.connection.close()
-            self.connection.request(method, path, body=body, headers=headers)
-            response = self.connection.getresponse()
-        return response, response.read()
-
-    def close(self) -> None:
-        """Close the connection."""
-        if self.connection is not None:
-            self.connection.close()
-            self.connection = None
 
 
 # --- what a scenario measures -------------------------------------------------------------------
@@ -240,57 +126,6 @@ class Tally:
         self.__dict__.update(state, lock=threading.Lock())
 
 
-def filled_in(form_page: bytes) -> list[tuple[str, str]]:
-    """The form as a supporter sends it: its token, every office (ticked), who they are."""
-    kept = [
-        item for item in forms_of(form_page)["write-form"] if item[0] in ("csrf_token", "offices")
-    ]
-    return [*kept, *SENDER.items()]
-
-
-def journey(browser: Browser, tally: Tally, until: float) -> None:
-    """One supporter's journey; it stops at a step that fails, as a supporter would."""
-
-    def step(name: str, method: str, path: str, fields=None) -> Answer:
-        answer = browser.request(method, path, fields)
-        tally.add(name, answer)
-        return answer
-
-    if step("GET /", "GET", "/").status != 200:
-        return
-    form = step("GET /write", "GET", "/write")
-    if form.status != 200:
-        return
-    preview = step("POST /write", "POST", "/write", filled_in(form.body))
-    if preview.status != 200:
-        return
-    page = forms_of(preview.body)
-    step("POST /letters.pdf", "POST", "/letters.pdf", page["letters-form"])
-    report = page["sent-form"]
-    letters = sum(1 for name, _ in report if name == "sent")
-    for attempt in range(SENT_ATTEMPTS):
-        answer = step("POST /sent", "POST", "/sent", report)
-        if answer.status == 303:
-            with tally.lock:
-                tally.reported += letters
-            thanks = urlsplit(answer.header("Location"))
-            step("GET /thanks", "GET", f"{thanks.path}?{thanks.query}")
-            return
-        if answer.status == 429 or time.monotonic() > until or attempt == SENT_ATTEMPTS - 1:
-            break
-        time.sleep(min(int(answer.header("Retry-After") or 1), MAX_RETRY_WAIT_S))
-    if answer.status != 429:  # a refused report is never counted; others may have been
-        with tally.lock:
-            tally.unsure += letters
-
-
-def addresses(first: int = 0) -> Iterator[str]:
-    """A new client address of 127/8 for each supporter: 127.1.0.1, 127.1.0.2, ..."""
-    for number in itertools.count(first):
-        third, fourth = divmod(number % 65_000, 250)
-        yield f"127.{1 + number // 65_000}.{third}.{fourth + 1}"
-
-
 def supporters(ports: list[int], count: int, seconds: float, tally: Tally, first: int) -> None:
     """`count` supporters doing journeys for `seconds`, alternating between `ports`, their
     addresses from the `first`-th on."""
@@ -305,11 +140,15 @@ def supporters(ports: list[int], count: int, seconds: float, tally: Tally, first
                 address, number = next(new_address), next(turn)
             browser = Browser(ports[number % len(ports)], address)
             try:
-                journey(browser, tally, until)
+                report = journey(browser, tally.add, until)
             finally:
                 browser.close()
             with tally.lock:
                 tally.journeys += 1
+                if report is not None and report.counted:
+                    tally.reported += report.letters
+                elif report is not None and report.counted is None:
+                    tally.unsure += report.letters
 
     threads = [threading.Thread(target=supporter, daemon=True) for _ in range(count)]
     for thread in threads:
@@ -427,7 +266,7 @@ def cluster(folder: Path, database_url: str | None) -> Iterator[Cluster]:
     """Two gunicorn instances (CAMPAIGN_TRUSTED_PROXIES=1: nginx is in front) and nginx."""
     instance = folder / "instance"
     instance.mkdir()
-    settings = {"CAMPAIGN_TRUSTED_PROXIES": "1", "CAMPAIGN_SECURE_COOKIES": "0"}
+    settings = {"CAMPAIGN_TRUSTED_PROXIES": "1"}
     if database_url:
         settings["CAMPAIGN_DATABASE_URL"] = database_url
     with contextlib.ExitStack() as stack:
@@ -559,15 +398,6 @@ def args_line(measured: Measured) -> str:
 
 
 WRONG_PASSWORD = "not the password of anyone 42"
-
-
-def token(page: bytes) -> tuple[str, str]:
-    """The csrf_token field of a page's first form that has one."""
-    for fields in forms_of(page).values():
-        for name, value in fields:
-            if name == "csrf_token":
-                return name, value
-    raise RuntimeError("no csrf_token on the page")
 
 
 def sign_ins(ports: list[int], clients: list[str], account: str, attempts: int) -> list[int | str]:

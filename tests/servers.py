@@ -17,7 +17,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +77,31 @@ class Served:
                 int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
             ]
         return []
+
+
+def wait_for(condition: Callable[[], object], timeout_s: float, what: str) -> None:
+    """Poll `condition` every 0.1 s until it holds; TimeoutError after `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no {what} after {timeout_s} s")
+        time.sleep(0.1)
+
+
+def orphans(session: int) -> list[str]:
+    """Live processes of a server's session whose parent has left it (a PDF worker left behind)."""
+    processes = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            name, rest = stat.read_text().rsplit(")", 1)
+            state, parent, _, sid = rest.split()[:4]
+            if int(sid) == session and state != "Z":
+                processes[int(stat.parent.name)] = (int(parent), name.split("(", 1)[1])
+    return [
+        f"{pid} {name}"
+        for pid, (parent, name) in processes.items()
+        if pid != session and parent not in processes
+    ]
 
 
 def _wait_until(served: Served, ready, what: str) -> None:
