@@ -5,10 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # HarfBuzz subsetting makes each PDF ~4x faster; PT Serif covers Latin, Cyrillic and Kazakh;
-# chromium drives the browser tests; poppler-utils gives pdftoppm to look at the PDFs.
-APT_PACKAGES := libharfbuzz-subset0 fonts-paratype chromium poppler-utils
+# chromium drives the browser tests; poppler-utils gives pdftoppm to look at the PDFs; nginx
+# balances several instances (deploy/nginx.conf), as its tests and `make loadtest` run it.
+APT_PACKAGES := libharfbuzz-subset0 fonts-paratype chromium poppler-utils nginx
 
-.PHONY: run serve test bench lint system setup clean translations
+.PHONY: run serve test bench loadtest lint system setup clean translations
 
 run: setup
 	$(VENV)/bin/campaign check
@@ -29,6 +30,11 @@ translations: setup
 
 bench: setup
 	$(PY) benchmarks/bench.py
+
+# 50 supporters for 60 s on two instances, directly, behind nginx, and with workers killed
+# (about 6 minutes; benchmarks/journey.py --help for the options, e.g. --database-url).
+loadtest: setup
+	$(PY) benchmarks/journey.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

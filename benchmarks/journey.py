@@ -352,16 +352,14 @@ def table(measured: Measured) -> str:
         if result is None:
             continue
         everything = [t for times in result.latencies_ms.values() for t in times]
-        every = Result(step, 0, 0.0, {"all": everything})
         statuses = ", ".join(
             f"{status}: {len(times)}"
             for status, times in sorted(result.latencies_ms.items(), key=lambda item: str(item[0]))
         )
-        figures = " | ".join(f"{every.percentile(share, 'all'):.0f}" for share in (0.5, 0.95, 0.99))
-        lines.append(
-            f"| {step} | {len(everything)} | {len(everything) / measured.wall_s:.1f} | {figures} "
-            f"| {max(everything):.0f} | {statuses} |"
-        )
+        lines.append(row(step, everything, measured.wall_s, statuses))
+        if len(result.latencies_ms) > 1:  # each status on its own: how fast a 503 came
+            for status, times in sorted(result.latencies_ms.items(), key=lambda i: str(i[0])):
+                lines.append(row(f"... answered {status}", times, measured.wall_s, ""))
     unexpected = {
         step: {s: len(t) for s, t in result.latencies_ms.items() if s not in EXPECTED}
         for step, result in tally.steps.items()
@@ -377,6 +375,16 @@ def table(measured: Measured) -> str:
         + f": {'exact' if tally.reported == measured.counted else 'NOT exact'}",
     ]
     return "\n".join(lines)
+
+
+def row(label: str, times: list[float], wall_s: float, statuses: str) -> str:
+    """One line of the table: how many, how often, how fast."""
+    every = Result(label, 0, 0.0, {"all": times})
+    figures = " | ".join(f"{every.percentile(share, 'all'):.0f}" for share in (0.5, 0.95, 0.99))
+    return (
+        f"| {label} | {len(times)} | {len(times) / wall_s:.1f} | {figures} | {max(times):.0f} "
+        f"| {statuses} |"
+    )
 
 
 def args_line(measured: Measured) -> str:
