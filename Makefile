@@ -5,9 +5,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # HarfBuzz subsetting makes each PDF ~4x faster; PT Serif covers Latin, Cyrillic and Kazakh;
-# chromium drives the browser tests; poppler-utils gives pdftoppm to look at the PDFs; nginx
-# balances several instances (deploy/nginx.conf), as its tests and `make loadtest` run it.
-APT_PACKAGES := libharfbuzz-subset0 fonts-paratype chromium poppler-utils nginx
+# chromium drives the browser tests; poppler-utils gives pdftoppm to look at the PDFs.
+APT_PACKAGES := libharfbuzz-subset0 fonts-paratype chromium poppler-utils
+
+# nginx balances several instances (deploy/nginx.conf), as its tests and `make loadtest` do.
+APT_PACKAGES += nginx
 
 .PHONY: run serve test bench loadtest lint system setup clean translations
 

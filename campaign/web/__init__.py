@@ -49,6 +49,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from campaign.web import admin, public
 
     app.register_blueprint(public.bp)
+    guards.gate_form_posts(app)
     admin.init_app(app)
 
     @app.get("/healthz")

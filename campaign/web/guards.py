@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Response, current_app, request
+from flask import Flask, Response, current_app, request
 
 from campaign.admission import Gate
 from campaign.letters.render_pool import RenderPool
@@ -61,9 +61,25 @@ class Guards:
     posts: Gate  # the supporters' form posts that do their work in this process
 
 
+# The supporters' form posts worked out in the web process (a preview writes every letter):
+# they pass the gate (Guards.posts). The PDFs have the render pool's admission instead.
+GATED_VIEWS = (
+    "public.write",
+    "public.preview",
+    "public.preview_links",
+    "public.office_eml",
+    "public.sent",
+)
+
+
+def gate_form_posts(app: Flask) -> None:
+    """Make the POSTs of GATED_VIEWS pass the gate: a few at a time keep every page fast."""
+    for endpoint in GATED_VIEWS:
+        app.view_functions[endpoint] = gated(app.view_functions[endpoint])
+
+
 def gated(view: Callable) -> Callable:
-    """A view whose POSTs pass the gate: the supporters' forms work in the web process (a
-    preview writes every letter), so a few at a time keep every process's pages fast."""
+    """The view, its POSTs inside the gate (a GET goes straight through)."""
 
     @functools.wraps(view)
     def through_the_gate(*args, **kwargs):
