@@ -36,12 +36,15 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
+import io
 import itertools
 import multiprocessing
 import os
 import random
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -55,7 +58,6 @@ sys.path.insert(0, str(ROOT))
 
 from loadtest import Result, machine  # noqa: E402
 
-from campaign.storage import counts  # noqa: E402
 from tests import servers  # noqa: E402
 from tests.supporters import (  # noqa: E402
     LONGEST_RETRY_WAIT_S,
@@ -73,6 +75,7 @@ from tests.supporters import (  # noqa: E402
 LONGEST_JOURNEY_S = REPORT_ATTEMPTS * (REQUEST_TIMEOUT_S + LONGEST_RETRY_WAIT_S)
 ADDRESSES_PER_PROCESS = 1_000_000  # each process of the load generator has its own
 LIMITS_ADDRESSES = 15_000_000  # the limits check's clients, clear of the journeys'
+COUNTER_ADDRESS = 16_000_000  # the organiser who reads the counts
 STEPS = (
     "GET /",
     "GET /write",
@@ -224,11 +227,42 @@ def killing(instances: list[servers.Served], every_s: float) -> Iterator[list[in
         thread.join(timeout=5)
 
 
-def letters_counted(instance: Path, database_url: str | None) -> int:
-    """Every letter counted so far, read with the app's own storage functions."""
-    if database_url:
-        raise SystemExit("--database-url needs the database storage (issue 9, part 1)")
-    return counts.total(instance / "counts.sqlite3")
+ORGANISER = "bench.counter"
+ORGANISER_PASSWORD = "the counts of a long afternoon, read twice 7"
+
+
+def add_organiser(instance: Path, settings: dict[str, str]) -> None:
+    """The organiser who reads the counts, made with `campaign organisers add` as the README says
+    (in a session of its own: no terminal, so the password prompts read the piped input)."""
+    command = [sys.executable, "-c", "from campaign.cli import main; main()"]
+    subprocess.run(
+        [*command, "--instance", str(instance), "organisers", "add", ORGANISER],
+        input=f"{ORGANISER_PASSWORD}\n{ORGANISER_PASSWORD}\n",
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **settings},
+        check=True,
+        capture_output=True,
+        timeout=60,
+        start_new_session=True,
+    )
+
+
+def letters_counted(port: int) -> int:
+    """Every letter counted so far, from the counts' CSV export of the console (whatever the
+    database behind it), signed in from an address of its own."""
+    browser = Browser(port, next(addresses(COUNTER_ADDRESS)))
+    page = browser.request("GET", "/admin")
+    fields = [token(page.body), ("name", ORGANISER), ("password", ORGANISER_PASSWORD)]
+    signed_in = browser.request("POST", "/admin", fields)
+    if signed_in.status != 303:
+        raise RuntimeError(f"the counts' organiser could not sign in ({signed_in.status})")
+    export = browser.request("GET", "/admin/counts.csv")
+    browser.close()
+    if export.status != 200:
+        raise RuntimeError(f"the counts' export answered {export.status}")
+    rows = csv.DictReader(io.StringIO(export.body.decode("utf-8")))
+    return sum(int(row["letters"]) for row in rows)
 
 
 @dataclass
@@ -269,6 +303,7 @@ def cluster(folder: Path, database_url: str | None) -> Iterator[Cluster]:
     settings = {"CAMPAIGN_TRUSTED_PROXIES": "1"}
     if database_url:
         settings["CAMPAIGN_DATABASE_URL"] = database_url
+    add_organiser(instance, settings)
     with contextlib.ExitStack() as stack:
         instances = [
             stack.enter_context(
@@ -324,14 +359,14 @@ def cpu_seconds(run: Cluster) -> dict[str, float]:
 
 def scenario(run: Cluster, name: str, args: argparse.Namespace) -> Measured:
     """Run one scenario on `run` and check the counts."""
-    before, booted = letters_counted(run.instance, run.database_url), run.booted()
+    before, booted = letters_counted(run.instances[0].port), run.booted()
     cpu = cpu_seconds(run)
     kills = args.kill_every if name.endswith("-kill") else 0
     with killing(run.instances, kills) if kills else contextlib.nullcontext([]) as killed:
         generated = generate(run.ports(name), args.supporters, args.seconds, args.processes)
     after = cpu_seconds(run)
     time.sleep(1)  # the last reports' transactions are committed before their answers; margin
-    counted = letters_counted(run.instance, run.database_url) - before
+    counted = letters_counted(run.instances[0].port) - before
     spent = {role: after[role] - cpu[role] for role in cpu} | {"load generator": generated.cpu_s}
     return Measured(
         name, generated, counted, len(killed), run.booted() - booted, spent, os.getloadavg()

@@ -118,6 +118,10 @@ class RenderPool:
         folder = Path(templates_dir).resolve()  # the worker's working folder may be another
         return self._run(Job(tuple(letters), paper, folder, title, split=True))
 
+    def start(self) -> None:
+        """Start the workers now (a web worker before its first connection), not on first use."""
+        self._start()
+
     def refuse_when_full(self) -> None:
         """Busy at once when a PDF asked for now would not start within the wait: a request
         can check this before it spends anything on a PDF it would not get."""

@@ -97,6 +97,7 @@ WARM_UP_PATHS = ("/", "/write")
 def post_worker_init(worker):
     """In each new worker, before its first connection: warm it up, start its watchdog."""
     warm_up(worker)
+    start_renders(worker)
     if not request_deadline_s:
         return
     settings = getattr(worker.wsgi, "config", {})
@@ -131,6 +132,14 @@ def post_request(worker, req, environ, resp):
     dog = getattr(worker, "campaign_watchdog", None)
     if dog is not None:
         dog.finished()
+
+
+def start_renders(worker):
+    """Start the worker's PDF workers now: started by the first PDF request instead, they held
+    it (and every PDF request behind it) for the 1 to 3 s WeasyPrint takes to load."""
+    guards = getattr(worker.wsgi, "extensions", {}).get("campaign.guards")
+    if guards is not None:
+        guards.renders.start()
 
 
 def warm_up(worker):
