@@ -191,14 +191,15 @@ def journey(
         record(name, answer)
         return answer
 
-    if step("GET /", "GET", "/").status != 200:
-        return None
+    campaign = step("GET /", "GET", "/")
+    if campaign.status != 200:
+        return wait_as_told(campaign, until)
     form = step("GET /write", "GET", "/write")
     if form.status != 200:
-        return None
+        return wait_as_told(form, until)
     preview = step("POST /write", "POST", "/write", filled_in(form.body))
     if preview.status != 200:
-        return None
+        return wait_as_told(preview, until)
     page = forms_of(preview.body)
     step("POST /letters.pdf", "POST", "/letters.pdf", page["letters-form"])
     fields = page["sent-form"]
@@ -215,5 +216,16 @@ def journey(
             break
         if time.monotonic() > until or attempt == REPORT_ATTEMPTS - 1:
             break
-        time.sleep(min(int(answer.header("Retry-After") or 1), LONGEST_RETRY_WAIT_S))
+        wait_as_told(answer, until + LONGEST_RETRY_WAIT_S)
     return report
+
+
+def wait_as_told(answer: Answer, until: float) -> None:
+    """After a 503 or 429, wait as its Retry-After says (at most LONGEST_RETRY_WAIT_S, and not
+    past `until`), as a supporter told "try again in a few seconds" does; None."""
+    if answer.status not in (429, 503):
+        return None
+    told = answer.header("Retry-After")
+    wait = min(int(told) if told.isdigit() else 1, LONGEST_RETRY_WAIT_S)
+    time.sleep(max(0.0, min(wait, until - time.monotonic())))
+    return None
