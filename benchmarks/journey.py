@@ -42,6 +42,7 @@ import itertools
 import multiprocessing
 import os
 import random
+import secrets
 import shutil
 import signal
 import subprocess
@@ -227,25 +228,38 @@ def killing(instances: list[servers.Served], every_s: float) -> Iterator[list[in
         thread.join(timeout=5)
 
 
-ORGANISER = "bench.counter"
+# The organiser who reads the counts: a name of this run's own (the database may outlive it).
+ORGANISER = f"bench.counter.{secrets.token_hex(4)}"
 ORGANISER_PASSWORD = "the counts of a long afternoon, read twice 7"
 
 
-def add_organiser(instance: Path, settings: dict[str, str]) -> None:
-    """The organiser who reads the counts, made with `campaign organisers add` as the README says
-    (in a session of its own: no terminal, so the password prompts read the piped input)."""
+def organisers(instance: Path, settings: dict[str, str], *arguments: str, answers: str) -> None:
+    """`campaign organisers ...` as the README runs it, in a session of its own (no terminal:
+    its prompts read `answers`)."""
     command = [sys.executable, "-c", "from campaign.cli import main; main()"]
-    subprocess.run(
-        [*command, "--instance", str(instance), "organisers", "add", ORGANISER],
-        input=f"{ORGANISER_PASSWORD}\n{ORGANISER_PASSWORD}\n",
+    done = subprocess.run(
+        [*command, "--instance", str(instance), "organisers", *arguments],
+        input=answers,
         text=True,
         cwd=ROOT,
         env={**os.environ, **settings},
-        check=True,
         capture_output=True,
         timeout=60,
         start_new_session=True,
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"campaign organisers {' '.join(arguments)}: {done.stderr.strip()}")
+
+
+@contextlib.contextmanager
+def counter(instance: Path, settings: dict[str, str]) -> Iterator[None]:
+    """The organiser who reads the counts, for the length of the run."""
+    password = f"{ORGANISER_PASSWORD}\n" * 2
+    organisers(instance, settings, "add", ORGANISER, answers=password)
+    try:
+        yield
+    finally:
+        organisers(instance, settings, "remove", ORGANISER, answers="y\n")
 
 
 def letters_counted(port: int) -> int:
@@ -303,8 +317,8 @@ def cluster(folder: Path, database_url: str | None) -> Iterator[Cluster]:
     settings = {"CAMPAIGN_TRUSTED_PROXIES": "1"}
     if database_url:
         settings["CAMPAIGN_DATABASE_URL"] = database_url
-    add_organiser(instance, settings)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(counter(instance, settings))
         instances = [
             stack.enter_context(
                 servers.gunicorn(instance, folder / f"gunicorn-{name}.log", **settings)
