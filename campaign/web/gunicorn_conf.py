@@ -18,7 +18,11 @@ How long anything may take, shortest first:
 import os
 import signal
 
-from campaign.web import watchdog
+from campaign.web import watchdog, whole_responses
+
+# Headers and body leave in one write, so a worker killed mid-answer leaves no half answer
+# (a truncated download nginx could not send again), see campaign.web.whole_responses.
+whole_responses.install()
 
 bind = os.environ.get("CAMPAIGN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("CAMPAIGN_WORKERS", "2"))
