@@ -42,6 +42,7 @@ import itertools
 import multiprocessing
 import os
 import random
+import re
 import secrets
 import shutil
 import signal
@@ -77,6 +78,8 @@ LONGEST_JOURNEY_S = REPORT_ATTEMPTS * (REQUEST_TIMEOUT_S + LONGEST_RETRY_WAIT_S)
 ADDRESSES_PER_PROCESS = 1_000_000  # each process of the load generator has its own
 LIMITS_ADDRESSES = 15_000_000  # the limits check's clients, clear of the journeys'
 COUNTER_ADDRESS = 16_000_000  # the organiser who reads the counts
+# A line of gunicorn's access log (campaign.web.gunicorn_conf.access_log_format).
+ACCESS_LINE = re.compile(r'"(GET|POST) (\S+) HTTP/1\.1" \d+ \S+ (\d+)ms')
 STEPS = (
     "GET /",
     "GET /write",
@@ -304,6 +307,22 @@ class Cluster:
                     found[line.split("] ", 2)[-1][:300]] = None
         return list(found)
 
+    def log_sizes(self) -> list[int]:
+        """Where the instances' logs end now."""
+        return [served.log.stat().st_size for served in self.instances]
+
+    def server_times(self, since: list[int]) -> dict[str, list[float]]:
+        """Request line -> the times gunicorn logged (ms, from reading the request to the end
+        of the answer: no wait for a thread, no network) since the log sizes `since`."""
+        times: dict[str, list[float]] = {}
+        for served, start in zip(self.instances, since, strict=True):
+            with served.log.open("rb") as log:
+                log.seek(start)
+                for match in ACCESS_LINE.finditer(log.read().decode("utf-8", "replace")):
+                    method, path, milliseconds = match.groups()
+                    times.setdefault(f"{method} {path}", []).append(float(milliseconds))
+        return times
+
     def booted(self) -> int:
         """Workers booted so far, over both instances."""
         return sum(s.log_text().count("Booting worker with pid") for s in self.instances)
@@ -340,6 +359,7 @@ class Measured:
     booted: int
     cpu_s: dict[str, float]
     load: tuple[float, float, float]
+    server_ms: dict[str, list[float]]  # what gunicorn logged, by request line
 
     @property
     def tally(self) -> Tally:
@@ -374,7 +394,7 @@ def cpu_seconds(run: Cluster) -> dict[str, float]:
 def scenario(run: Cluster, name: str, args: argparse.Namespace) -> Measured:
     """Run one scenario on `run` and check the counts."""
     before, booted = letters_counted(run.instances[0].port), run.booted()
-    cpu = cpu_seconds(run)
+    cpu, logs = cpu_seconds(run), run.log_sizes()
     kills = args.kill_every if name.endswith("-kill") else 0
     with killing(run.instances, kills) if kills else contextlib.nullcontext([]) as killed:
         generated = generate(run.ports(name), args.supporters, args.seconds, args.processes)
@@ -383,7 +403,14 @@ def scenario(run: Cluster, name: str, args: argparse.Namespace) -> Measured:
     counted = letters_counted(run.instances[0].port) - before
     spent = {role: after[role] - cpu[role] for role in cpu} | {"load generator": generated.cpu_s}
     return Measured(
-        name, generated, counted, len(killed), run.booted() - booted, spent, os.getloadavg()
+        name,
+        generated,
+        counted,
+        len(killed),
+        run.booted() - booted,
+        spent,
+        os.getloadavg(),
+        run.server_times(logs),
     )
 
 
@@ -409,6 +436,12 @@ def table(measured: Measured) -> str:
         if len(result.latencies_ms) > 1:  # each status on its own: how fast a 503 came
             for status, times in sorted(result.latencies_ms.items(), key=lambda i: str(i[0])):
                 lines.append(row(f"... answered {status}", times, measured.wall_s, ""))
+    served = [
+        f"{line} p50 {figures[0]:.0f} / p99 {figures[1]:.0f} ms"
+        for line in ("GET /", "GET /write", "POST /write", "POST /letters.pdf", "POST /sent")
+        if (figures := server_percentiles(measured.server_ms.get(line, [])))
+    ]
+    lines += ["", "- as gunicorn timed them (its access log): " + "; ".join(served)]
     unexpected = {
         step: {s: len(t) for s, t in result.latencies_ms.items() if s not in EXPECTED}
         for step, result in tally.steps.items()
@@ -424,6 +457,14 @@ def table(measured: Measured) -> str:
         + f": {'exact' if tally.reported == measured.counted else 'NOT exact'}",
     ]
     return "\n".join(lines)
+
+
+def server_percentiles(times: list[float]) -> tuple[float, float] | None:
+    """p50 and p99 of gunicorn's own times, or None."""
+    if not times:
+        return None
+    every = Result("server", 0, 0.0, {"all": times})
+    return every.percentile(0.5, "all"), every.percentile(0.99, "all")
 
 
 def row(label: str, times: list[float], wall_s: float, statuses: str) -> str:
