@@ -210,6 +210,7 @@ def one_of(letters: list[Letter], office_id: str) -> Letter:
 def letters_pdf(office_id: str | None):
     """The PDF of all letters, or of one office's letter; bounded and rate-limited."""
     current, guards = open_campaign(), current_app.extensions["campaign.guards"]
+    guards.renders.refuse_when_full()  # 503 at once, before the letters are even written
     form = writing_form(current)
     letters, errors = edited_letters(current, form)
     if errors:
