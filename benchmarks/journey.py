@@ -15,8 +15,12 @@ free ports of 127.0.0.1. Then, for each scenario, `--supporters` (50) supporters
 
 Each journey is a new supporter: a new connection, kept alive for the journey, a new session,
 and a new client address (127.1.x.y: Linux answers the whole of 127/8), so the per-client
-limits hold as in production. A report answered 503 (or not answered) is sent again, as a
-supporter presses again, after its Retry-After (at most 3 times). Scenarios:
+limits hold as in production. A supporter told 503 or 429 waits as its Retry-After says (at
+most 10 s) before going on; a report answered 503 (or not answered) is sent again, as a
+supporter presses again (at most 3 times). Like a browser, a supporter whose kept-alive
+connection turns out broken sends the request once more on a new one (counted: that is what
+a killed worker does to clients without nginx). The load generator runs in `--processes` (5)
+processes. Scenarios:
 
 - `direct`: journeys alternate between the two instances, no nginx;
 - `nginx`: every journey through nginx;
@@ -24,9 +28,11 @@ supporter presses again, after its Retry-After (at most 3 times). Scenarios:
   SIGKILL every `--kill-every` (10) seconds;
 - `direct-kill` (not by default): the same without nginx, to see what nginx hides.
 
-Printed per scenario: p50/p95/p99/max and the answers by status of each request type, the
-503s without Retry-After (there must be none), and the counts check: the letters the database
-counted during the scenario against those of the reports answered 303. Then the limits across
+Printed per scenario: p50/p95/p99/max and the answers by status of each request type (and
+the times gunicorn logged), the 503s without Retry-After (there must be none), the requests
+sent again, where the CPU time went, and the counts check: the letters the database counted
+during the scenario (read from the console's CSV export) against those of the reports
+answered 303. Then the limits across
 instances: where a sign-in flood, a flood of e-mail drafts and of reports from one client are
 stopped, on one instance, spread over both, and through nginx. Only 127.0.0.1 is targeted;
 every loop is bounded in time.
@@ -101,6 +107,7 @@ class Tally:
 
     steps: dict[str, Result] = field(default_factory=dict)
     no_retry_after: dict[str, int] = field(default_factory=dict)  # step -> 503/429 without it
+    sent_again: dict[str, int] = field(default_factory=dict)  # step -> broken connections
     reported: int = 0  # letters in the reports answered 303
     unsure: int = 0  # letters in reports never answered 303 (may or may not be counted)
     journeys: int = 0
@@ -113,6 +120,8 @@ class Tally:
             result.add(answer.status, answer.elapsed_ms)
             if answer.status in (429, 503) and not answer.header("Retry-After"):
                 self.no_retry_after[step] = self.no_retry_after.get(step, 0) + 1
+            if answer.sent_again:
+                self.sent_again[step] = self.sent_again.get(step, 0) + 1
 
     def merge(self, other: Tally) -> None:
         """Add another process's tally to this one."""
@@ -122,6 +131,8 @@ class Tally:
                 mine.latencies_ms.setdefault(status, []).extend(times)
         for step, number in other.no_retry_after.items():
             self.no_retry_after[step] = self.no_retry_after.get(step, 0) + number
+        for step, number in other.sent_again.items():
+            self.sent_again[step] = self.sent_again.get(step, 0) + number
         self.reported += other.reported
         self.unsure += other.unsure
         self.journeys += other.journeys
@@ -333,7 +344,9 @@ def cluster(folder: Path, database_url: str | None) -> Iterator[Cluster]:
     """Two gunicorn instances (CAMPAIGN_TRUSTED_PROXIES=1: nginx is in front) and nginx."""
     instance = folder / "instance"
     instance.mkdir()
-    settings = {"CAMPAIGN_TRUSTED_PROXIES": "1"}
+    # Both instances on this machine: their 4 web processes share its cores (as the README's
+    # commands for one machine), each with its share of PDF workers.
+    settings = {"CAMPAIGN_TRUSTED_PROXIES": "1", "CAMPAIGN_WEB_PROCESSES": "4"}
     if database_url:
         settings["CAMPAIGN_DATABASE_URL"] = database_url
     with contextlib.ExitStack() as stack:
@@ -450,7 +463,8 @@ def table(measured: Measured) -> str:
     lines += [
         "",
         f"- answers other than 200/303/429/503: {unexpected or 'none'}; "
-        f"429/503 without Retry-After: {tally.no_retry_after or 'none'}",
+        f"429/503 without Retry-After: {tally.no_retry_after or 'none'}; requests the "
+        f"browser sent again after its kept-alive connection broke: {tally.sent_again or 'none'}",
         f"- counts: {tally.reported} letters in the reports answered 303, {measured.counted} "
         f"counted by the database"
         + (f" ({tally.unsure} more in reports never answered 303)" if tally.unsure else "")

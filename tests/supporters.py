@@ -103,6 +103,7 @@ class Answer:
     headers: http.client.HTTPMessage | None
     body: bytes
     elapsed_ms: float
+    sent_again: bool = False  # its kept-alive connection broke first, the browser sent it again
 
     def header(self, name: str) -> str:
         """A header's value, or ''."""
@@ -116,6 +117,7 @@ class Browser:
         self.port, self.address = port, address
         self.connection: http.client.HTTPConnection | None = None
         self.cookie = ""
+        self.sent_again = False
 
     def request(
         self, method: str, path: str, fields: list[tuple[str, str]] | None = None
@@ -131,18 +133,20 @@ class Browser:
             body = urlencode(fields).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         start = time.perf_counter()
+        self.sent_again = False
         try:
             response, content = self._exchange(method, path, body, headers)
         except (http.client.HTTPException, OSError) as error:
             self.close()
-            return Answer(type(error).__name__, None, b"", (time.perf_counter() - start) * 1000)
+            elapsed = (time.perf_counter() - start) * 1000
+            return Answer(type(error).__name__, None, b"", elapsed, self.sent_again)
         elapsed = (time.perf_counter() - start) * 1000
         for header in response.headers.get_all("Set-Cookie") or []:
             if header.startswith("session="):
                 self.cookie = header.split(";", 1)[0]
         if response.getheader("Connection", "").lower() == "close":
             self.close()
-        return Answer(response.status, response.headers, content, elapsed)
+        return Answer(response.status, response.headers, content, elapsed, self.sent_again)
 
     def _exchange(
         self, method: str, path: str, body: bytes | None, headers: dict[str, str]
@@ -157,6 +161,7 @@ class Browser:
         except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
             if not reused:
                 raise
+            self.sent_again = True
             self.connection.close()
             self.connection.request(method, path, body=body, headers=headers)
             response = self.connection.getresponse()

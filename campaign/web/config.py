@@ -40,9 +40,10 @@ DEFAULTS = {
     # when the renders in progress and the requests ahead of it would keep it waiting longer,
     # or when PDF_MAX_WAITING requests of this web process wait already. So a full server
     # says so within a second, instead of answering PDFs after 5 to 8 s as it did with a 5 s
-    # wait (benchmarks/RESULTS.md), and PDF requests hold at most 4 + 1 (rendering) of a web
-    # process's 16 threads (gunicorn_conf.threads): the others serve the pages meanwhile.
-    # A render takes 0.2 to 1.5 s, so 4 waiting is about what one worker starts in a second.
+    # wait (benchmarks/RESULTS.md), and PDF requests hold at most 4 + the PDF workers (one on
+    # two cores with two web processes) of a web process's 16 threads (gunicorn_conf.threads):
+    # the others serve the pages meanwhile. A render takes 0.2 to 1.5 s, so 4 waiting is
+    # about what one worker starts in a second.
     "PDF_RENDER_WAIT_S": 1.0,
     "PDF_MAX_WAITING": 4,
     # A render still running after this is stopped (the worker is killed and replaced): the

@@ -47,7 +47,7 @@ def cluster(tmp_path_factory) -> Iterator[Cluster]:
     folder = tmp_path_factory.mktemp("cluster")
     instance = folder / "instance"
     instance.mkdir()
-    behind_nginx = {"CAMPAIGN_TRUSTED_PROXIES": "1"}
+    behind_nginx = {"CAMPAIGN_TRUSTED_PROXIES": "1", "CAMPAIGN_WEB_PROCESSES": "4"}
     with (
         servers.gunicorn(instance, folder / "a.log", **behind_nginx) as a,
         servers.gunicorn(instance, folder / "b.log", **behind_nginx) as b,
