@@ -198,13 +198,13 @@ def journey(
 
     campaign = step("GET /", "GET", "/")
     if campaign.status != 200:
-        return wait_as_told(campaign, until)
+        return wait_as_told(browser, campaign, until)
     form = step("GET /write", "GET", "/write")
     if form.status != 200:
-        return wait_as_told(form, until)
+        return wait_as_told(browser, form, until)
     preview = step("POST /write", "POST", "/write", filled_in(form.body))
     if preview.status != 200:
-        return wait_as_told(preview, until)
+        return wait_as_told(browser, preview, until)
     page = forms_of(preview.body)
     step("POST /letters.pdf", "POST", "/letters.pdf", page["letters-form"])
     fields = page["sent-form"]
@@ -221,15 +221,17 @@ def journey(
             break
         if time.monotonic() > until or attempt == REPORT_ATTEMPTS - 1:
             break
-        wait_as_told(answer, until + LONGEST_RETRY_WAIT_S)
+        wait_as_told(browser, answer, until + LONGEST_RETRY_WAIT_S)
     return report
 
 
-def wait_as_told(answer: Answer, until: float) -> None:
+def wait_as_told(browser: Browser, answer: Answer, until: float) -> None:
     """After a 503 or 429, wait as its Retry-After says (at most LONGEST_RETRY_WAIT_S, and not
-    past `until`), as a supporter told "try again in a few seconds" does; None."""
+    past `until`), as a supporter told "try again in a few seconds" does; None. The connection
+    is closed first: the server would end it meanwhile (its keep-alive is 5 s)."""
     if answer.status not in (429, 503):
         return None
+    browser.close()
     told = answer.header("Retry-After")
     wait = min(int(told) if told.isdigit() else 1, LONGEST_RETRY_WAIT_S)
     time.sleep(max(0.0, min(wait, until - time.monotonic())))

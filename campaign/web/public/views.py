@@ -21,6 +21,7 @@ from campaign.letters import drafts, pdf
 from campaign.models import Letter, localized
 from campaign.rulebook import Loaded
 from campaign.storage import counts
+from campaign.storage.database import DatabaseError
 from campaign.text import one_line
 from campaign.web.current import database, download, loaded
 from campaign.web.guards import client_key
@@ -123,6 +124,8 @@ def sent():
         number = counts.record_many(
             database(), reported, reachable=reachable(current), receipt=receipt
         )
+    except DatabaseError:
+        raise  # busy or down, not a wrong report: 503 with Retry-After (error_pages)
     except CampaignError:
         abort(400)
     return redirect(url_for("public.thanks", n=number), code=303)
