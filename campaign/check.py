@@ -9,9 +9,9 @@ from __future__ import annotations
 from functools import partial
 
 from campaign.errors import InvalidData, Problem
-from campaign.letters import pdf, render_pool
+from campaign.letters import pdf, render_pool, states
 from campaign.models import LANGUAGES
-from campaign.rulebook import batches, collect, load_site, sample_letters
+from campaign.rulebook import Loaded, batches, collect, load_site, sample_letters
 from campaign.site import Site
 
 
@@ -22,17 +22,33 @@ def check_campaign(site: Site) -> tuple[list[Problem], str]:
     except InvalidData as error:
         return list(error.problems), ""
     offices = loaded.directory.recipients
+    appeals = [loaded.appeal]
+    if loaded.appeal.thanks:  # the thank-you letters print on the same page as the appeal
+        appeals.append(states.thanks_appeal(loaded.appeal))
     problems: list[Problem] = []
-    for language in LANGUAGES:  # one document per language: a PDF holds one letter an office
-        for letters in batches(sample_letters(loaded.appeal, offices, language)):
-            collect(  # as `campaign export` makes them: the whole PDF and one per office
-                problems,
-                site,
-                partial(render_pool.shared().split, letters, templates_dir=site.templates),
-                where=str(site.templates / pdf.TEMPLATE),
-            )
+    for appeal in appeals:
+        for language in LANGUAGES:  # one document per language: a PDF holds one letter an office
+            for letters in batches(sample_letters(appeal, offices, language)):
+                collect(  # as `campaign export` makes them: the whole PDF and one per office
+                    problems,
+                    site,
+                    partial(render_pool.shared().split, letters, templates_dir=site.templates),
+                    where=str(site.templates / pdf.TEMPLATE),
+                )
     summary = (
         f"ok: {len(offices)} offices, {len(LANGUAGES)} languages, "
         f"{len(offices) * len(LANGUAGES)} letters rendered as text, PDF and e-mail drafts"
     )
-    return list(dict.fromkeys(problems)), "" if problems else summary
+    return list(dict.fromkeys(problems)), "" if problems else summary + _life(loaded)
+
+
+def _life(loaded: Loaded) -> str:
+    """What the summary adds on the appeal's life: its state, paused offices, thank-you letters."""
+    campaign, offices = loaded.appeal.campaign, loaded.directory.recipients
+    parts = [f"; the appeal is {states.state_of(campaign)}"]
+    paused = [office.id for office in offices if states.is_paused(office)]
+    if paused:
+        parts.append(f", paused: {', '.join(paused)}")
+    if loaded.appeal.thanks:
+        parts.append(f"; thank-you letters checked too ({len(offices) * len(LANGUAGES)})")
+    return "".join(parts)

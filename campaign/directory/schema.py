@@ -19,16 +19,20 @@ ENTRY_KEYS = (
     "emails",
     "email_note",
     "ask",
+    "paused",  # the appeal's life: no letters for now, why, and the office to write to instead
+    "talking_points",  # what a supporter could say in their own words, per language
     "tags",
     "source",
     "verified",
 )
 ADDRESS_KEYS = ("lines", "postcode", "city", "region", "country")
+PAUSE_KEYS = ("reason", "replacement")
 # The entry's fields that hold one line of text (the others are mappings or lists).
 TEXT_KEYS = tuple(
     key
     for key in ENTRY_KEYS
     if key not in ("salutation", "address", "phones", "faxes", "emails", "ask", "tags")
+    and key not in ("paused", "talking_points")
 )
 # What a letter template sees of an office (`recipient.office` ...): nothing it need not.
 LETTER_KEYS = ("id", "office", "office_local", "person", "title", "country")

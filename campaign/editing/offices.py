@@ -15,11 +15,13 @@ from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
 from campaign.directory import ADDRESS_KEYS, ENTRY_KEYS
+from campaign.directory.schema import PAUSE_KEYS
 from campaign.errors import CampaignError
 from campaign.models import LANGUAGES
 from campaign.yamlfile.edit import is_empty, normal, set_fields, to_plain
 
 ORDERS = {"address": ADDRESS_KEYS, "salutation": LANGUAGES, "ask": LANGUAGES}
+ORDERS.update(paused=PAUSE_KEYS, reason=LANGUAGES, talking_points=LANGUAGES)  # appeal's life
 FLOW = ("tags",)  # lists written [a, b] when new, as in the bundled file
 
 

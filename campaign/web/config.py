@@ -47,6 +47,10 @@ DEFAULTS = {
     # one client adds at most SENT_RATE_LIMIT x (the channels of all offices) letters an hour.
     "SENT_RATE_LIMIT": 10,
     "SENT_WINDOW_S": 3600,
+    # "What happened next" reports per client in an hour, as for "I sent it": each counts an
+    # office and channel once, with one kind.
+    "REPORT_RATE_LIMIT": 10,
+    "REPORT_WINDOW_S": 3600,
     "TRUSTED_PROXIES": 0,  # reverse proxies in front whose X-Forwarded-For may be believed
     # The organisers' console: failed sign-ins in a window, across all workers, from one client
     # for one account and for any; past ACCOUNT_FREE failures of an account from anywhere, each

@@ -55,3 +55,4 @@ class Guards:
     limiter: Window  # PDF and .eml generations
     sent_limiter: Window  # "I sent it" reports
     renders: RenderPool  # the PDF workers
+    report_limiter: Window  # "what happened next" reports
