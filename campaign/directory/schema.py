@@ -19,8 +19,8 @@ ENTRY_KEYS = (
     "emails",
     "email_note",
     "ask",
-    "paused",  # the appeal's life: no letters for now, why, and the office to write to instead
-    "talking_points",  # what a supporter could say in their own words, per language
+    "talking_points",  # the appeal's life: what a supporter could say in their own words
+    "paused",  # no letters to this office for now, why, and the office to write to instead
     "tags",
     "source",
     "verified",

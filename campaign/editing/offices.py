@@ -48,6 +48,8 @@ def update_office(document: Any, office_id: str, plain: Mapping[str, Any]) -> No
     set_fields(
         entry, _in_schema_order(plain), ENTRY_KEYS, orders=ORDERS, flow=FLOW, model=_model(entries)
     )
+    if "paused" in plain and is_empty(plain["paused"]) and "paused" in entry:
+        del entry["paused"]  # an office that takes letters again: no empty `paused: {}` left
 
 
 def duplicate_office(document: Any, office_id: str, new_id: str) -> None:

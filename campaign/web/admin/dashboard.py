@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template
 
 from campaign.directory import CHANNELS
-from campaign.storage import audit, counts
+from campaign.storage import audit, counts, reports
 from campaign.web.admin import bp, chart
 from campaign.web.current import counts_db, download, site
 
@@ -35,7 +35,17 @@ def dashboard():
         office_chart=chart.rows(office_totals),
         channel_chart=chart.rows(channel_totals),
         changes=audit.recent_changes(site().instance, 8),
+        kinds=reports.KINDS,
+        reports_total=reports.total(database),
+        reports_per_office=reports.by_office(database),
+        reports_per_channel=reports.by_channel(database),
     )
+
+
+@bp.get("/reports.csv")
+def reports_csv():
+    """Every report (office, channel, kind, day, reports) as CSV: nothing about any supporter."""
+    return download(reports.reports_csv(counts_db()), "letter-reports.csv", "text/csv")
 
 
 @bp.get("/counts.csv")

@@ -129,7 +129,7 @@ def sent():
     # The letters just counted travel to the thanks page (the supporter's browser only), so
     # that it can offer to report later what came of each one.
     letters = [f"{office}:{channel}" for office, channel in dict.fromkeys(map(tuple, reported))]
-    return redirect(url_for("public.thanks", n=number, sent=letters), code=303)
+    return redirect(url_for("public.thanks", sent=letters, n=number), code=303)
 
 
 @bp.get("/thanks")
