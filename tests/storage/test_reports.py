@@ -30,7 +30,9 @@ def db(tmp_path):
 def test_the_table_holds_office_channel_kind_day_and_a_count_and_nothing_else(db):
     with sqlite3.connect(db) as connection:
         columns = [row[1] for row in connection.execute("PRAGMA table_info(reports)")]
-        stored = connection.execute("SELECT * FROM reports ORDER BY day, office, channel").fetchall()
+        stored = connection.execute(
+            "SELECT * FROM reports ORDER BY day, office, channel"
+        ).fetchall()
         tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
     assert columns == ["office", "channel", "kind", "day", "n"]
     assert stored == [
