@@ -191,3 +191,16 @@ def test_restore_campaign_and_failed_write_leaves_it_intact(site, monkeypatch):
     assert path.read_bytes() == original
     change = audit.recent_changes(site.instance)[0]
     assert (change.who, change.file, change.action) == ("anna", NAME, "restore")
+
+
+def test_setting_the_state_replaces_the_yes_no_of_earlier_versions(site):
+    path = campaign_path(site)
+    old = path.read_text(encoding="utf-8").replace("state: open", "open: true")
+    path.write_text(old, encoding="utf-8")
+    with pytest.raises(InvalidData, match="`open:` is replaced by `state:`"):
+        rulebook.load_site(site)
+    document = load_document(path.read_bytes(), NAME)
+    campaign_fields.set_state(document, {"state": "closed"})
+    assert "open" not in document and document["state"] == "closed"
+    with pytest.raises(CampaignError, match="'title' is not part of the state"):
+        campaign_fields.set_state(document, {"title": {"en": "x"}})

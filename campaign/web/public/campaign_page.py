@@ -7,7 +7,16 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 from campaign.letters import states
-from campaign.models import Campaign, Recipient, localized, split_paragraphs
+from campaign.models import (
+    CLOSED,
+    OPEN,
+    PAUSED,
+    WON,
+    Campaign,
+    Recipient,
+    localized,
+    split_paragraphs,
+)
 from campaign.rulebook import Loaded
 
 
@@ -43,7 +52,7 @@ class CampaignView:
     closed: bool
     # The appeal's life: the state today and what it says (a pause's reason, the outcome),
     # which letters are offered ("appeal", "thanks" or ""), the update log, newest first.
-    state: str = "open"
+    state: str = OPEN
     note: list[str] = field(default_factory=list)
     letters: str = "appeal"
     updates: list[dict] = field(default_factory=list)
@@ -66,7 +75,7 @@ def campaign_view(loaded: Loaded, language: str) -> CampaignView:
         background_sources=list(campaign.background_sources),
         organiser=campaign.organiser,
         deadline=campaign.deadline,
-        closed=states.state_of(campaign) == "closed",
+        closed=states.state_of(campaign) == CLOSED,
         **life_view(loaded, language),
     )
 
@@ -75,7 +84,7 @@ def life_view(loaded: Loaded, language: str) -> dict:
     """The state, its note, the letters offered and the update log, in `language`."""
     campaign = loaded.appeal.campaign
     state = states.state_of(campaign)
-    note = {"paused": campaign.pause_reason, "won": campaign.outcome}.get(state, {})
+    note = {PAUSED: campaign.pause_reason, WON: campaign.outcome}.get(state, {})
     offered = states.letters_offered(loaded.appeal)
     return {
         "state": state,
