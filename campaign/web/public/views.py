@@ -53,12 +53,7 @@ def write():
         if request.method == "GET":
             form.offices.data = [o.id for o in states.writable(current.directory.recipients)]
         return write_page(current, form)
-    try:
-        wanted = build.read_request(form, current)
-    except InvalidData as error:
-        form.add_problems(error.problems)
-        return write_page(current, form), 400
-    letters = build.render_letters(current, wanted)
+    letters = build.render_letters(current, read(form, current))
     return preview_page(current, form, letters, standard=build.standard_ids(letters, letters))
 
 
