@@ -2,11 +2,16 @@
 # apt-get when missing, Python packages into .venv. Nothing else is downloaded.
 VENV := .venv
 PY := $(VENV)/bin/python
+# The interpreter the venv is made from. Debian's own (`make PYTHON=/usr/bin/python3 setup` on
+# a fresh clone; it needs python3-venv) is not linked through libpython.so and renders PDFs
+# with less CPU than a --enable-shared build: see benchmarks/RESULTS.md.
+PYTHON ?= python3
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # HarfBuzz subsetting makes each PDF ~4x faster; PT Serif covers Latin, Cyrillic and Kazakh;
-# chromium drives the browser tests; poppler-utils gives pdftoppm to look at the PDFs.
-APT_PACKAGES := libharfbuzz-subset0 fonts-paratype chromium poppler-utils
+# chromium drives the browser tests; poppler-utils gives pdftoppm to look at the PDFs;
+# postgresql: the tests start a throwaway server of their own (tests/databases.py).
+APT_PACKAGES := libharfbuzz-subset0 fonts-paratype chromium poppler-utils postgresql
 
 .PHONY: run serve test bench lint system setup clean translations
 
@@ -48,7 +53,7 @@ system:
 	fi
 
 $(STAMP): pyproject.toml
-	python3 -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 

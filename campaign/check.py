@@ -17,6 +17,8 @@ from campaign.site import Site
 
 def check_campaign(site: Site) -> tuple[list[Problem], str]:
     """All problems of the campaign's files, and a one-line summary when there are none."""
+    pool = render_pool.shared()
+    pool.prepare()  # the PDF workers warm up while the rulebook reads the files
     try:
         loaded = load_site(site)
     except InvalidData as error:
@@ -26,15 +28,16 @@ def check_campaign(site: Site) -> tuple[list[Problem], str]:
     if loaded.appeal.thanks:  # the thank-you letters print on the same page as the appeal
         appeals.append(states.thanks_appeal(loaded.appeal))
     problems: list[Problem] = []
-    for appeal in appeals:
-        for language in LANGUAGES:  # one document per language: a PDF holds one letter an office
-            for letters in batches(sample_letters(appeal, offices, language)):
-                collect(  # as `campaign export` makes them: the whole PDF and one per office
-                    problems,
-                    site,
-                    partial(render_pool.shared().split, letters, templates_dir=site.templates),
-                    where=str(site.templates / pdf.TEMPLATE),
-                )
+    renders = [  # one document per language: a PDF holds one letter an office
+        partial(pool.split, letters, templates_dir=site.templates)
+        for appeal in appeals
+        for language in LANGUAGES
+        for letters in batches(sample_letters(appeal, offices, language))
+    ]
+    for outcome in pool.concurrently(renders):  # on every core, problems in this order
+        collect(  # as `campaign export` makes them: the whole PDF and one per office
+            problems, site, outcome.result, where=str(site.templates / pdf.TEMPLATE)
+        )
     summary = (
         f"ok: {len(offices)} offices, {len(LANGUAGES)} languages, "
         f"{len(offices) * len(LANGUAGES)} letters rendered as text, PDF and e-mail drafts"

@@ -1,4 +1,4 @@
-"""The `campaign` command: check the campaign, list the offices, export a supporter's letters."""
+"""The `campaign` command: check, list offices, export letters; organiser accounts; the database."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -15,14 +16,19 @@ from campaign.check import check_campaign
 from campaign.directory import channels
 from campaign.directory.addresses import one_line
 from campaign.errors import CampaignError, InvalidData
-from campaign.letters import export, render, states
+from campaign.letters import disclosure, export, render, render_pool, states
 from campaign.letters.pdf import PAPERS
 from campaign.letters.senders import make_sender
 from campaign.limits import SENDER as LIMITS
 from campaign.models import LANGUAGES, Recipient, Sender
 from campaign.rulebook import load_site
-from campaign.site import Site
-from campaign.storage import organisers
+from campaign.site import DATABASE_URL_VARIABLE, Site
+
+if TYPE_CHECKING:
+    from campaign.storage.database import Database
+
+# The commands of the organisers and db groups import the storage modules when they run:
+# check, recipients and export start without SQLAlchemy and Alembic (a third of a second).
 
 
 def reports_errors(command: Callable) -> Callable:
@@ -62,13 +68,23 @@ def reports_errors(command: Callable) -> Callable:
     envvar="CAMPAIGN_INSTANCE",
     default="instance",
     show_default=True,
-    help="The instance folder: organiser accounts, versions, counts (env CAMPAIGN_INSTANCE).",
+    help="The instance folder: the secret key, the SQLite database (env CAMPAIGN_INSTANCE).",
+)
+@click.option(
+    "--database",
+    "database_url",
+    envvar=DATABASE_URL_VARIABLE,
+    default="",
+    help="The shared state: postgresql://USER:PASSWORD@HOST/NAME; default the SQLite file "
+    f"campaign.sqlite3 in the instance folder (env {DATABASE_URL_VARIABLE}).",
 )
 @click.version_option(package_name="campaign")
 @click.pass_context
-def main(ctx: click.Context, recipients: Path, templates_dir: Path, instance: Path) -> None:
+def main(
+    ctx: click.Context, recipients: Path, templates_dir: Path, instance: Path, database_url: str
+) -> None:
     """Advocacy letters: print-ready PDFs, e-mail drafts and call scripts for every office."""
-    ctx.obj = Site(recipients, templates_dir, instance)
+    ctx.obj = Site(recipients, templates_dir, instance, database_url)
 
 
 @main.command()
@@ -139,6 +155,8 @@ def export_letters(site: Site, office_ids: str, formats: str, paper: str, out, *
     language = fields.pop("language")
     sender = _sender_or_error(fields)
     wanted = export.parse_formats(formats)
+    if "pdf" in wanted:
+        render_pool.shared().prepare()  # the PDF workers warm up while the files are checked
     loaded = load_site(site)
     appeal = states.require_letters(loaded.appeal)  # the appeal, or the thank-you letters
     known = loaded.directory
@@ -159,6 +177,9 @@ def export_letters(site: Site, office_ids: str, formats: str, paper: str, out, *
     click.echo(f"Wrote {len(bundle.files)} files for {len(letters)} offices to {bundle.folder}/")
     for name in bundle.files:
         click.echo(f"  {bundle.folder / name}")
+    click.echo("What each letter shows the office of you (an e-mail, a call or a fax shows more):")
+    for letter in letters:
+        click.echo(f"  {letter.recipient.id}: {disclosure.IN_WORDS[letter.disclosure]}")
 
 
 CHANNEL_WORDS = {"email": "e-mail", "phone": "phone", "fax": "fax"}
@@ -186,32 +207,35 @@ def _sender_or_error(fields: dict) -> Sender:
 
 
 @main.group("organisers")
-@click.pass_context
-def organisers_group(ctx: click.Context) -> None:
-    """Organiser accounts for the web console: add, list, remove, change a password."""
-    ctx.obj = ctx.obj.instance
+def organisers_group() -> None:
+    """Organiser accounts for the web console: add, list, remove, password, second factor."""
 
 
 @organisers_group.command("add")
 @click.argument("name")
 @click.pass_obj
 @reports_errors
-def add_organiser(instance: Path, name: str) -> None:
+def add_organiser(site: Site, name: str) -> None:
     """Create the account NAME; asks for the password twice."""
+    from campaign.storage import organisers
+
+    database = _database(site)
     organisers.check_name(name)
-    if organisers.exists(instance, name):
+    if organisers.exists(database, name):
         raise organisers.AccountError(f"there is already an organiser called {name!r}")
     password = _new_password(name)
-    organisers.add(instance, name, password)
-    click.echo(f"Added organiser {name} to {organisers.accounts_path(instance)}")
+    organisers.add(database, name, password)
+    click.echo(f"Added organiser {name}")
 
 
 @organisers_group.command("list")
 @click.pass_obj
 @reports_errors
-def list_organisers(instance: Path) -> None:
+def list_organisers(site: Site) -> None:
     """List the organiser names."""
-    for name in organisers.names(instance):
+    from campaign.storage import organisers
+
+    for name in organisers.names(_database(site)):
         click.echo(name)
 
 
@@ -220,9 +244,11 @@ def list_organisers(instance: Path) -> None:
 @click.confirmation_option(prompt="Remove this organiser? Their sessions end at once.")
 @click.pass_obj
 @reports_errors
-def remove_organiser(instance: Path, name: str) -> None:
+def remove_organiser(site: Site, name: str) -> None:
     """Delete the account NAME."""
-    organisers.remove(instance, name)
+    from campaign.storage import organisers
+
+    organisers.remove(_database(site), name)
     click.echo(f"Removed organiser {name}")
 
 
@@ -230,16 +256,98 @@ def remove_organiser(instance: Path, name: str) -> None:
 @click.argument("name")
 @click.pass_obj
 @reports_errors
-def change_password(instance: Path, name: str) -> None:
+def change_password(site: Site, name: str) -> None:
     """Give NAME a new password (asked twice); signs NAME out everywhere."""
-    if not organisers.exists(instance, name):
+    from campaign.storage import organisers
+
+    database = _database(site)
+    if not organisers.exists(database, name):
         raise organisers.AccountError(f"there is no organiser called {name!r}")
-    organisers.set_password(instance, name, _new_password(name))
+    organisers.set_password(database, name, _new_password(name))
     click.echo(f"Changed the password of {name}; their other sessions have ended")
+
+
+SETUP_TRIES = 3  # first codes typed before 2fa-on gives up (nothing is turned on then)
+
+
+@organisers_group.command("2fa-on")
+@click.argument("name")
+@click.pass_obj
+@reports_errors
+def second_factor_on(site: Site, name: str) -> None:
+    """Turn on the second factor: scan the QR code, type a first code, keep the recovery codes."""
+    from campaign.storage import factors, second_factor
+
+    database = _database(site)
+    secret = factors.setup_secret(database, name, fresh=True)
+    uri = second_factor.setup_uri(secret, name, second_factor.ISSUER)
+    click.echo("Scan this QR code with an authenticator app (or type the secret into it):\n")
+    click.echo(second_factor.qr_text(uri))
+    click.echo(f"secret: {second_factor.spaced(secret)}")
+    click.echo(f"link:   {uri}\n")
+    codes = _confirm_first_code(database, name, secret)
+    click.echo(f"The second factor of {name} is on; their other sessions have ended.")
+    _show_recovery_codes(codes)
+
+
+@organisers_group.command("2fa-off")
+@click.argument("name")
+@click.confirmation_option(prompt="Turn off this organiser's second factor? Sessions end too.")
+@click.pass_obj
+@reports_errors
+def second_factor_off(site: Site, name: str) -> None:
+    """Turn off the second factor (a lost phone); they sign in with the password alone."""
+    from campaign.storage import factors
+
+    factors.turn_off(_database(site), name)
+    click.echo(f"The second factor of {name} is off; their sessions have ended.")
+    click.echo(f"They can turn it on again in the console, or: campaign organisers 2fa-on {name}")
+
+
+@organisers_group.command("2fa-codes")
+@click.argument("name")
+@click.pass_obj
+@reports_errors
+def second_factor_codes(site: Site, name: str) -> None:
+    """New recovery codes (the old ones stop working)."""
+    from campaign.storage import factors
+
+    codes = factors.new_recovery_codes(_database(site), name)
+    click.echo(f"New recovery codes for {name}; the old ones no longer work.")
+    _show_recovery_codes(codes)
+
+
+def _confirm_first_code(database: Database, name: str, secret: str) -> list[str]:
+    """Ask for a first code until one is right (a few tries); the recovery codes."""
+    from campaign.storage import factors
+
+    for _attempt in range(SETUP_TRIES - 1):
+        try:
+            return factors.confirm_setup(database, name, secret, _first_code())
+        except factors.WrongCode as error:
+            click.echo(f"error: {error}", err=True)
+    return factors.confirm_setup(database, name, secret, _first_code())
+
+
+def _first_code() -> str:
+    """The code the organiser reads off the app."""
+    return click.prompt("The 6-digit code the app shows now", default="", show_default=False)
+
+
+def _show_recovery_codes(codes: list[str]) -> None:
+    """The recovery codes, printed this once: only their hashes are kept."""
+    click.echo("\nRecovery codes (each works once, instead of a code from the app, if the")
+    click.echo(
+        "phone is lost; keep them on paper or in a password manager, they are not shown again):"
+    )
+    for code in codes:
+        click.echo(f"  {code}")
 
 
 def _new_password(name: str) -> str:
     """Ask for a password twice; refuse it here, before hashing, if the policy does."""
+    from campaign.storage import organisers
+
     password = click.prompt(
         f"Password for {name} (at least {organisers.MIN_LENGTH} characters)",
         hide_input=True,
@@ -247,3 +355,77 @@ def _new_password(name: str) -> str:
     )
     organisers.check_password(password, name)
     return password
+
+
+def _database(site: Site) -> Database:
+    """The database, its schema current and an old instance's files imported (as the web does)."""
+    from campaign.storage import legacy
+
+    database = site.connect_database(again=True)
+    report = legacy.import_instance(database, site.instance, check_changes=False)
+    for line in report.imported:
+        click.echo(f"Imported {line}", err=True)
+    for problem in report.problems:
+        click.echo(f"warning: not imported: {problem}", err=True)
+    return database
+
+
+# --- the database ------------------------------------------------------------------------------
+
+
+@main.group("db")
+def db_group() -> None:
+    """The database of the shared state: its schema, and the import of an old instance."""
+
+
+@db_group.command("status")
+@click.pass_obj
+@reports_errors
+def db_status(site: Site) -> None:
+    """Show the database, its schema revision and what was imported into it."""
+    from campaign.storage import legacy, schema
+    from campaign.storage.database import shown
+
+    handle = site.connect_database(upgrade=False)
+    state = schema.status(handle)
+    click.echo(f"database: {shown(handle.url)}")
+    click.echo(f"revision: {state.current or 'none (empty database)'}")
+    if state.up_to_date:
+        click.echo(f"up to date (newest revision: {state.head})")
+        for source, time, summary in legacy.imported_sources(handle):
+            click.echo(f"imported {source} on {time}: {summary}")
+    else:
+        click.echo(f"pending: {', '.join(state.pending)}; run `campaign db upgrade`")
+
+
+@db_group.command("upgrade")
+@click.pass_obj
+@reports_errors
+def db_upgrade(site: Site) -> None:
+    """Bring the schema to this version's newest revision (safe to run on every deploy)."""
+    from campaign.storage import schema
+    from campaign.storage.database import shown
+
+    handle = site.connect_database(upgrade=False)
+    applied = schema.upgrade(handle)
+    where = shown(handle.url)
+    if applied:
+        click.echo(f"Upgraded {where} to {applied[-1]} (applied {', '.join(applied)})")
+    else:
+        click.echo(f"{where} is up to date ({schema.head()})")
+
+
+@db_group.command("import")
+@click.pass_obj
+@reports_errors
+def db_import(site: Site) -> None:
+    """Import an old instance folder's counts, accounts, audit log and versions, once."""
+    from campaign.storage import legacy
+
+    report = legacy.import_instance(site.database, site.instance)
+    for line in report.lines():
+        click.echo(line, err=line.startswith("error:"))
+    if not (report.imported or report.skipped or report.problems):
+        click.echo(f"Nothing to import: {site.instance} holds none of the old files")
+    if report.problems:
+        sys.exit(1)

@@ -1,12 +1,15 @@
-"""The one bundled-campaign fixture: a copy of the campaign that a test may change."""
+"""The one bundled-campaign fixture (a copy a test may change); the databases, both backends."""
 
 import multiprocessing.forkserver
 import os
+from collections.abc import Iterator
 
 import pytest
 
 from campaign.site import Site
+from campaign.storage.database import ENVIRONMENT_VARIABLE, Database, dispose_all, open_database
 from tests.builders import ROOT, copy_site
+from tests.databases import BACKENDS, Cluster
 
 
 @pytest.fixture
@@ -37,3 +40,58 @@ def forkserver_of_this_tree():
         multiprocessing.forkserver.ensure_running()
     finally:
         os.chdir(before)
+
+
+# --- the databases: SQLite and a throwaway PostgreSQL cluster (see tests/databases.py) ---------
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server for the whole session; the tests fail (never skip) if it cannot start."""
+    cluster = Cluster()
+    try:
+        cluster.start()
+    except RuntimeError as error:
+        cluster.stop()
+        pytest.fail(str(error), pytrace=False)
+    yield cluster
+    dispose_all()
+    cluster.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path) -> Iterator[str]:
+    """The URL of a fresh, migrated database: a SQLite file, then a PostgreSQL database."""
+    yield from _fresh_database(request, tmp_path, migrated=True)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request, tmp_path) -> Iterator[str]:
+    """The URL of a database never migrated (no table at all), on both backends."""
+    yield from _fresh_database(request, tmp_path, migrated=False)
+
+
+def _fresh_database(request, tmp_path, *, migrated: bool) -> Iterator[str]:
+    """A new SQLite file (migrated on first open), or a new database of the cluster."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'campaign.sqlite3'}"
+        return
+    cluster = request.getfixturevalue("postgres")
+    name = cluster.new_database(migrated=migrated)
+    yield cluster.url(name)
+    dispose_all()
+    cluster.drop_database(name)
+
+
+@pytest.fixture
+def database(database_url: str) -> Database:
+    """The database of `database_url`, opened (on both backends, one test each)."""
+    return open_database(database_url)
+
+
+@pytest.fixture(autouse=True)
+def _close_databases(monkeypatch) -> Iterator[None]:
+    """No test uses a database of the environment; each one's connections closed after it."""
+    monkeypatch.delenv(ENVIRONMENT_VARIABLE, raising=False)
+    yield
+    dispose_all()

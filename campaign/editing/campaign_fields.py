@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from campaign.directory.schema import ADDRESS_KEYS
 from campaign.errors import CampaignError
 from campaign.models import LANGUAGES, OPEN
 from campaign.yamlfile.edit import set_fields, to_plain
@@ -24,10 +25,14 @@ CAMPAIGN_FIELDS = (
     "quotes",
     "updates",
     "subjects",
+    "disclosure",
+    "organisation",
 )
 CAMPAIGN_KEYS = (  # the order of campaign.yaml, for a key that is new
     "id",
     "organiser",
+    "disclosure",
+    "organisation",
     "title",
     "summary",
     "background",
@@ -50,6 +55,8 @@ ORDERS = {
     "quotes": ("text", "speaker", "role", "organisation", "source", "date"),
     **dict.fromkeys(("pause_reason", "outcome"), LANGUAGES),
     "updates": ("date", "source", "url", "text"),
+    "organisation": ("name", "address"),
+    "address": ADDRESS_KEYS,
 }
 STATE_FIELDS = ("state", "pause_reason", "outcome")  # what the console's state form sets
 

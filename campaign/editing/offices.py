@@ -22,6 +22,7 @@ from campaign.yamlfile.edit import is_empty, normal, set_fields, to_plain
 
 ORDERS = {"address": ADDRESS_KEYS, "salutation": LANGUAGES, "ask": LANGUAGES}
 ORDERS.update(paused=PAUSE_KEYS, reason=LANGUAGES, talking_points=LANGUAGES)  # appeal's life
+ORDERS["safety_note"] = LANGUAGES
 FLOW = ("tags",)  # lists written [a, b] when new, as in the bundled file
 
 

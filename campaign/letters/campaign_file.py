@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from campaign import limits
+from campaign.directory.recipients_file import read_address
+from campaign.directory.schema import DISCLOSURES
 from campaign.errors import InvalidData, Problem
 from campaign.models import (
     APPEAL_STATES,
@@ -15,6 +17,7 @@ from campaign.models import (
     WON,
     Campaign,
     Event,
+    Organisation,
     Quote,
     Update,
 )
@@ -40,6 +43,7 @@ def parse_campaign(data: bytes, name: str = "campaign.yaml") -> Campaign:
         for key in _LOCALIZED
     }
     sources = _sources(check, document)
+    disclosure, organisation = _disclosure(check, document)
     campaign = Campaign(
         id=check.text(document, "id", "id", required=True),
         organiser=check.text(document, "organiser", "organiser", required=True),
@@ -50,6 +54,8 @@ def parse_campaign(data: bytes, name: str = "campaign.yaml") -> Campaign:
         deadline=check.date(document, "deadline", "deadline"),
         background_sources=_background_sources(check, document, sources),
         **_life(check, document, sources),
+        disclosure=disclosure,
+        organisation=organisation,
         **texts,
     )
     if check.problems:
@@ -295,3 +301,36 @@ def _web_address(check: Checker, node: Mapping, path: str) -> str:
         check.report(check.line(node, "url"), path, f'"{url}" is not a web address: {problem}')
         return ""
     return url
+
+
+def _disclosure(check: Checker, document: Mapping) -> tuple[str, Organisation | None]:
+    """The default disclosure rule (`full` when none is given) and the organisation's return
+    address, which the rule `organisation` needs."""
+    rule = check.choice(document, "disclosure", "disclosure", DISCLOSURES, "a disclosure rule")
+    organisation = _organisation(check, document)
+    written = document.get("organisation")
+    misshapen = written is not None and not isinstance(written, Mapping)  # reported already
+    if rule == "organisation" and organisation is None and not misshapen:
+        check.report(
+            check.line(document, "disclosure"),
+            "disclosure",
+            '"organisation" prints the organisation\'s return address instead of the '
+            "supporter's, but there is none: add an `organisation:` block with its name and "
+            "address (lines, postcode, city, country, as an office's), or choose full, city or "
+            "name",
+        )
+    return rule or "full", organisation
+
+
+def _organisation(check: Checker, document: Mapping) -> Organisation | None:
+    """The organisation whose return address letters under `organisation` give, or None."""
+    node = check.mapping(
+        document, "organisation", "organisation", required=False, hint=", with its name and address"
+    )
+    if not node:  # absent, or emptied in the console
+        return None
+    check.unknown_keys(node, ("name", "address"), "organisation")
+    name = check.text(
+        node, "name", "organisation.name", required=True, limit=limits.CAMPAIGN["organisation"]
+    )
+    return Organisation(name, read_address(check, node, "organisation.address"))

@@ -1,23 +1,23 @@
 """The audit log: who changed which file, office and fields, and when.
 
-One JSON object per line in `<instance>/audit.jsonl` (0600), appended with a single write so
-that several worker processes can log at once. It names organisers, files, office ids and field
-names only: the console edits the campaign's own data, never a supporter's.
+One row per change in the shared database's `audit_log`, written in the caller's transaction
+when it passes one (`with db.begin() as tx: versions.record(tx, ...); audit.record(tx, ...)`
+commits both or neither). It names organisers, files, office ids and field names only: the
+console edits the campaign's own data, never a supporter's.
 """
 
 from __future__ import annotations
 
-import collections
 import datetime as dt
-import json
-import os
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
-from pathlib import Path
+from dataclasses import dataclass
 
-from campaign.errors import CampaignError
+import sqlalchemy as sa
 
-FILE_NAME = "audit.jsonl"
+from campaign.storage.database import Database
+from campaign.storage.tables import audit_log as table
+
+FILE_NAME = "audit.jsonl"  # the log of an instance before the database (imported once)
 SUMMARY_LIMIT = 300
 
 
@@ -34,13 +34,8 @@ class Change:
     fields: tuple[str, ...] = ()  # the dotted fields that changed, e.g. "it-interior.phones"
 
 
-def log_path(instance: str | os.PathLike[str]) -> Path:
-    """Where the audit log of this instance is kept."""
-    return Path(instance) / FILE_NAME
-
-
 def record(
-    instance: str | os.PathLike[str],
+    db: Database,
     who: str,
     file: str,
     action: str,
@@ -49,7 +44,7 @@ def record(
     summary: str = "",
     fields: Iterable[str] = (),
 ) -> Change:
-    """Append one entry to the audit log and return it."""
+    """Add one entry to the audit log (in `db`'s transaction, if it is in one) and return it."""
     change = Change(
         time=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         who=who,
@@ -59,39 +54,43 @@ def record(
         summary=summary[:SUMMARY_LIMIT],
         fields=tuple(fields),
     )
-    line = json.dumps(asdict(change), ensure_ascii=False) + "\n"
-    path = log_path(instance)
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line.encode("utf-8"))
-        finally:
-            os.close(fd)
-    except OSError as error:
-        raise CampaignError(
-            f"{file} was saved, but the audit log {path} could not be written "
-            f"({error.strerror or error}); check the instance folder"
-        ) from None
+    import_entry(db, change)
     return change
 
 
-def recent_changes(instance: str | os.PathLike[str], n: int = 20) -> list[Change]:
+def import_entry(db: Database, change: Change) -> None:
+    """Add an entry as it is, its time included (from an old instance's audit.jsonl)."""
+    values = {
+        "time": change.time,
+        "who": change.who,
+        "file": change.file,
+        "action": change.action,
+        "office": change.office,
+        "summary": change.summary,
+        "fields": list(change.fields),
+    }
+    with db.begin() as tx:
+        tx.execute(sa.insert(table).values(**values))
+
+
+def recent_changes(db: Database, n: int = 20) -> list[Change]:
     """The last `n` entries of the audit log, newest first."""
-    try:
-        with log_path(instance).open(encoding="utf-8", errors="replace") as log:
-            last = collections.deque(log, maxlen=n)
-    except FileNotFoundError:
-        return []
-    changes = [_parse(line) for line in reversed(last)]
-    return [change for change in changes if change is not None]
-
-
-def _parse(line: str) -> Change | None:
-    """One line of the log as a Change; None for a damaged line."""
-    try:
-        values = json.loads(line)
-        values["fields"] = tuple(values.get("fields", ()))
-        return Change(**values)
-    except (ValueError, TypeError):
-        return None
+    columns = table.c
+    query = (
+        sa.select(
+            columns.time,
+            columns.who,
+            columns.file,
+            columns.action,
+            columns.office,
+            columns.summary,
+            columns.fields,
+        )
+        .order_by(columns.id.desc())
+        .limit(max(n, 0))
+    )
+    with db.read() as tx:
+        return [
+            Change(time, who, file, action, office, summary, tuple(fields or ()))
+            for time, who, file, action, office, summary, fields in tx.execute(query)
+        ]

@@ -1,57 +1,38 @@
-"""Anonymous counts of letters sent: (office, channel, day) -> n, in one SQLite file.
+"""Anonymous counts of letters sent: (office, channel, day) -> n, in the shared database.
 
 Nothing about the supporter is ever stored: no name, address, e-mail, note or IP address.
-Several processes may write at once (gunicorn workers): WAL mode, a busy timeout, and one
-UPSERT per increment keep every count exact.
+Every worker and host counts into the same table; one UPSERT per (office, channel, day)
+keeps every count exact however many count at once.
+
+A report ("I sent it") carries a one-time receipt made when the preview was shown. Each
+(office, channel) of a report is counted together with a row for its receipt, under a unique
+key, in one transaction: a report repeated by the browser, or retried by a load balancer
+after a worker died, counts each letter once. A receipt row is the sha256 of the receipt, the
+office and the channel, with the day: nothing links the offices of one report, and the rows
+go after RECEIPT_DAYS.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
+import hashlib
 import io
-import os
-import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Mapping
+import re
+import secrets
+from collections.abc import Collection, Iterable, Mapping
+
+import sqlalchemy as sa
 
 from campaign.directory.schema import CHANNELS
 from campaign.errors import CampaignError
+from campaign.storage.database import Database
+from campaign.storage.tables import counts as table
+from campaign.storage.tables import receipts
 from campaign.text import SLUG
 
-BUSY_TIMEOUT_S = 5.0
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS counts (
-    office  TEXT    NOT NULL,
-    channel TEXT    NOT NULL,
-    day     TEXT    NOT NULL,
-    n       INTEGER NOT NULL,
-    PRIMARY KEY (office, channel, day)
-)
-"""
-_INCREMENT = """
-INSERT INTO counts (office, channel, day, n) VALUES (?, ?, ?, 1)
-ON CONFLICT (office, channel, day) DO UPDATE SET n = n + 1
-"""
-
-
-@contextlib.contextmanager
-def _connection(db_path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
-    """An open connection with the table in place, committed and closed on exit."""
-    try:
-        connection = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_S)
-    except sqlite3.Error as error:
-        raise CampaignError(f"{db_path}: cannot open the counts database ({error})") from None
-    try:
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute(_SCHEMA)
-        with connection:  # one transaction: committed, or rolled back on an error
-            yield connection
-    except sqlite3.Error as error:
-        raise CampaignError(f"{db_path}: the counts database failed ({error})") from None
-    finally:
-        connection.close()
+RECEIPT_DAYS = 2  # a receipt is kept this many days after its day, then forgotten
+RECEIPT = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def check_office(office: str, known_offices: Collection[str] | None = None) -> str:
@@ -80,105 +61,191 @@ def check_day(day: str | None) -> str:
         raise CampaignError(f"{day!r} is not a day; write YYYY-MM-DD") from None
 
 
+def new_receipt() -> str:
+    """A one-time receipt for the "I sent it" form of one preview: random, about nobody."""
+    return secrets.token_urlsafe(18)
+
+
+def check_receipt(receipt: str) -> str:
+    """`receipt` if it looks like one `new_receipt` makes."""
+    if not isinstance(receipt, str) or not RECEIPT.match(receipt):
+        raise CampaignError("the report has no valid receipt; reload the preview and try again")
+    return receipt
+
+
 def record(
-    db_path: str | os.PathLike[str],
+    db: Database,
     office: str,
     channel: str,
     day: str | None = None,
     reachable: Mapping[str, Collection[str]] | None = None,
 ) -> None:
     """Count one letter sent to `office` by `channel` on `day` (default: today, UTC)."""
-    record_many(db_path, [(office, channel)], day, reachable)
+    record_many(db, [(office, channel)], day, reachable)
 
 
 def record_many(
-    db_path: str | os.PathLike[str],
+    db: Database,
     sent: Iterable[tuple[str, str]],
     day: str | None = None,
     reachable: Mapping[str, Collection[str]] | None = None,
+    *,
+    receipt: str | None = None,
 ) -> int:
-    """Count each (office, channel) once, in one transaction; return how many were counted.
+    """Count each (office, channel) once, in one transaction; return how many the report holds.
 
     With `reachable` (office id -> its channels), only a known office by one of its own
-    channels counts: an "I sent it" for a fax to an office without one is refused.
+    channels counts: an "I sent it" for a fax to an office without one is refused. With a
+    `receipt`, a pair already counted under that receipt is not counted again (but is still
+    one of the report's letters in the number returned).
     """
     day = check_day(day)
-    rows = [_checked(office, channel, day, reachable) for office, channel in dict.fromkeys(sent)]
-    with _connection(db_path) as connection:
-        connection.executemany(_INCREMENT, rows)
+    rows = [_checked(office, channel, reachable) for office, channel in dict.fromkeys(sent)]
+    if receipt is not None:
+        check_receipt(receipt)
+    if not rows:
+        return 0
+    with db.begin() as tx:
+        new = _first_time(tx, receipt, rows, day) if receipt is not None else rows
+        if new:
+            _increment(tx, [(office, channel, day, 1) for office, channel in new])
     return len(rows)
 
 
+def is_counted(db: Database, receipt: str, sent: Iterable[tuple[str, str]]) -> bool:
+    """Whether every (office, channel) of a report was already counted under `receipt`."""
+    pairs = list(dict.fromkeys(sent))
+    if not pairs or not isinstance(receipt, str) or not RECEIPT.match(receipt):
+        return False
+    tokens = [_token(receipt, office, channel) for office, channel in pairs]
+    with db.read() as tx:
+        found = tx.execute(
+            sa.select(sa.func.count()).where(receipts.c.token.in_(tokens))
+        ).scalar_one()
+    return found == len(tokens)
+
+
+def import_rows(db: Database, rows: Iterable[tuple[str, str, str, int]]) -> int:
+    """Add counted rows (office, channel, day, n) to the counts, e.g. from an old instance."""
+    checked = [
+        (check_office(office), check_channel(channel), check_day(day), n)
+        for office, channel, day, n in rows
+    ]
+    if checked:
+        with db.begin() as tx:
+            _increment(tx, checked)
+    return sum(n for *_, n in checked)
+
+
 def _checked(
-    office: str, channel: str, day: str, reachable: Mapping[str, Collection[str]] | None
-) -> tuple[str, str, str]:
-    """One row to count, or CampaignError when the office or its channel is not right."""
+    office: str, channel: str, reachable: Mapping[str, Collection[str]] | None
+) -> tuple[str, str]:
+    """One pair to count, or CampaignError when the office or its channel is not right."""
     check_office(office, reachable)
     check_channel(channel)
     if reachable is not None and channel not in reachable[office]:
         raise CampaignError(f"{office} cannot be reached by {channel}")
-    return office, channel, day
+    return office, channel
 
 
-def total(db_path: str | os.PathLike[str]) -> int:
+def _increment(tx: Database, rows: list[tuple[str, str, str, int]]) -> None:
+    """Add n to each (office, channel, day), creating the rows that do not exist yet."""
+    # In key order: two reports of the same letters in another order lock the rows in the
+    # same order, so they queue instead of deadlocking (PostgreSQL).
+    values = [{"office": o, "channel": c, "day": d, "n": n} for o, c, d, n in sorted(rows)]
+    statement = tx.insert(table)
+    tx.execute(
+        statement.on_conflict_do_update(
+            index_elements=["office", "channel", "day"],
+            set_={"n": table.c.n + statement.excluded.n},
+        ),
+        values,
+    )
+
+
+def _first_time(
+    tx: Database, receipt: str, rows: list[tuple[str, str]], day: str
+) -> list[tuple[str, str]]:
+    """The pairs not yet counted under `receipt`, whose receipt rows are now written."""
+    by_token = {_token(receipt, office, channel): (office, channel) for office, channel in rows}
+    inserted = tx.execute(
+        tx.insert(receipts)
+        .values([{"token": token, "day": day} for token in sorted(by_token)])
+        .on_conflict_do_nothing(index_elements=["token"])
+        .returning(receipts.c.token)
+    ).scalars()
+    new = [by_token[token] for token in inserted]
+    oldest = (dt.date.fromisoformat(day) - dt.timedelta(days=RECEIPT_DAYS)).isoformat()
+    tx.purge(receipts, receipts.c.day < oldest)
+    return sorted(new, key=rows.index)
+
+
+def _token(receipt: str, office: str, channel: str) -> str:
+    """What is stored for one letter of a report: a hash, not the receipt or the office."""
+    return hashlib.sha256(f"{receipt}\n{office}\n{channel}".encode()).hexdigest()
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def total(db: Database) -> int:
     """All letters counted, every office, channel and day."""
-    with _connection(db_path) as connection:
-        return connection.execute("SELECT COALESCE(SUM(n), 0) FROM counts").fetchone()[0]
+    with db.read() as tx:
+        return int(tx.execute(sa.select(sa.func.coalesce(sa.func.sum(table.c.n), 0))).scalar_one())
 
 
-def _grouped(db_path: str | os.PathLike[str], column: str) -> dict[str, int]:
+def _grouped(db: Database, column: str) -> dict[str, int]:
     """Sum of n per value of `column` (one of the table's key columns), ordered by it."""
-    if column not in ("office", "channel", "day"):
-        raise ValueError(column)
-    query = f"SELECT {column}, SUM(n) FROM counts GROUP BY {column} ORDER BY {column}"  # noqa: S608
-    with _connection(db_path) as connection:
-        return dict(connection.execute(query).fetchall())
+    key = table.c[column]
+    query = sa.select(key, sa.func.sum(table.c.n)).group_by(key).order_by(key)
+    with db.read() as tx:
+        return {value: int(n) for value, n in tx.execute(query)}
 
 
-def by_channel(db_path: str | os.PathLike[str]) -> dict[str, int]:
+def by_channel(db: Database) -> dict[str, int]:
     """Letters counted per channel."""
-    return _grouped(db_path, "channel")
+    return _grouped(db, "channel")
 
 
-def by_day(db_path: str | os.PathLike[str]) -> dict[str, int]:
+def by_day(db: Database) -> dict[str, int]:
     """Letters counted per day, oldest first."""
-    return _grouped(db_path, "day")
+    return _grouped(db, "day")
 
 
 # --- for the organisers' dashboard ---------------------------------------------------------------
 
 
-def rows(db_path: str | os.PathLike[str]) -> list[tuple[str, str, str, int]]:
+def rows(db: Database) -> list[tuple[str, str, str, int]]:
     """Every count as (office, channel, day, n), by day, then office, then channel."""
-    with _connection(db_path) as connection:
-        return connection.execute(
-            "SELECT office, channel, day, n FROM counts ORDER BY day, office, channel"
-        ).fetchall()
+    columns = table.c
+    query = sa.select(columns.office, columns.channel, columns.day, columns.n).order_by(
+        columns.day, columns.office, columns.channel
+    )
+    with db.read() as tx:
+        return [(office, channel, day, int(n)) for office, channel, day, n in tx.execute(query)]
 
 
-def by_office_and_channel(db_path: str | os.PathLike[str]) -> dict[str, dict[str, int]]:
+def by_office_and_channel(db: Database) -> dict[str, dict[str, int]]:
     """Letters per office, split by channel: {office: {channel: n}}, channels in CHANNELS order."""
-    table: dict[str, dict[str, int]] = {}
-    for office, channel, _day, n in rows(db_path):
-        cells = table.setdefault(office, dict.fromkeys(CHANNELS, 0))
+    result: dict[str, dict[str, int]] = {}
+    for office, channel, _day, n in rows(db):
+        cells = result.setdefault(office, dict.fromkeys(CHANNELS, 0))
         cells[channel] = cells.get(channel, 0) + n
-    return dict(sorted(table.items()))
+    return dict(sorted(result.items()))
 
 
-def daily(
-    db_path: str | os.PathLike[str], days: int = 30, today: str | None = None
-) -> list[tuple[str, int]]:
+def daily(db: Database, days: int = 30, today: str | None = None) -> list[tuple[str, int]]:
     """Letters per day for the last `days` days up to `today` (UTC), days without any as 0."""
     last = dt.date.fromisoformat(check_day(today))
-    counted = by_day(db_path)
+    counted = by_day(db)
     span = [last - dt.timedelta(days=offset) for offset in range(max(days, 1) - 1, -1, -1)]
     return [(day.isoformat(), counted.get(day.isoformat(), 0)) for day in span]
 
 
-def counts_csv(db_path: str | os.PathLike[str]) -> str:
+def counts_csv(db: Database) -> str:
     """All counts as CSV text (office, channel, day, letters): nothing about any supporter."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(("office", "channel", "day", "letters"))
-    writer.writerows(rows(db_path))
+    writer.writerows(rows(db))
     return buffer.getvalue()

@@ -1,7 +1,8 @@
-"""Organiser accounts: names, argon2id password hashes and session epochs in the instance folder.
+"""Organiser accounts: names, argon2id password hashes and session epochs in the shared database.
 
-The accounts live in `<instance>/organisers.json` (0600, written atomically under a lock), never
-in the repository. The password policy follows NIST SP 800-63B: length over composition (at
+The accounts live in the `organisers` table (until this version: `<instance>/organisers.json`,
+imported once), never in the repository; each change and its audit entry are one
+transaction. The password policy follows NIST SP 800-63B: length over composition (at
 least 15 characters, at most 256, no rules about digits or symbols), and a password that is
 common, expected or built from the account name is refused.
 
@@ -13,15 +14,13 @@ every older session stops working.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import os
 import re
 import secrets
 import unicodedata
+from collections.abc import Mapping
 from functools import cache
-from pathlib import Path
-from typing import Any
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from zxcvbn import zxcvbn
@@ -29,9 +28,12 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from campaign import limits
 from campaign.errors import CampaignError
-from campaign.storage import audit, safe_files
+from campaign.storage import audit
+from campaign.storage.database import Database
+from campaign.storage.tables import organisers as table
 
-FILE_NAME = "organisers.json"
+FILE_NAME = "organisers.json"  # the accounts of an instance before the database (imported once)
+AUDIT_FILE = "organisers"  # what the audit log names as changed by an account change
 COMMAND_LINE = "command line"  # who changed an account, in the audit log, outside the web
 NAME = re.compile(rf"^[A-Za-z0-9._-]{{1,{limits.ORGANISER_NAME}}}$")
 MIN_LENGTH = 15  # single-factor passwords (SP 800-63B-4, 3.1.1.2)
@@ -55,11 +57,6 @@ class AccountError(CampaignError):
 
 class WeakPassword(CampaignError):
     """A password that the policy refuses; the message says why and what to do instead."""
-
-
-def accounts_path(instance: str | os.PathLike[str]) -> Path:
-    """Where the accounts of this instance are kept."""
-    return Path(instance) / FILE_NAME
 
 
 def check_name(name: str) -> str:
@@ -95,173 +92,150 @@ def check_password(password: str, name: str = "") -> None:
     _check_guessability(password, name)
 
 
-def names(instance: str | os.PathLike[str]) -> list[str]:
+def names(db: Database) -> list[str]:
     """The organiser names, sorted."""
-    return sorted(_read(instance), key=str.casefold)
+    with db.read() as tx:
+        return sorted(tx.execute(sa.select(table.c.name)).scalars(), key=str.casefold)
 
 
-def exists(instance: str | os.PathLike[str], name: str) -> bool:
+def exists(db: Database, name: str) -> bool:
     """Whether there is an account of this name (names match regardless of case)."""
-    return _key(_read(instance), name) is not None
+    return _account(db, name) is not None
 
 
-def add(
-    instance: str | os.PathLike[str], name: str, password: str, *, by: str = COMMAND_LINE
-) -> None:
+def add(db: Database, name: str, password: str, *, by: str = COMMAND_LINE) -> None:
     """Create an account; AccountError if the name is taken, WeakPassword if refused."""
     check_name(name)
     check_password(password, name)
     record = _new_record(password)
-
-    def change(accounts: dict[str, Any]) -> None:
-        if _key(accounts, name) is not None:
+    with db.begin() as tx:
+        if not import_account(tx, name, record):
             raise AccountError(f"there is already an organiser called {name!r}")
-        accounts[name] = record
-
-    _update(instance, change)
-    _log(instance, by, "add", f"organiser {name} added")
+        _log(tx, by, "add", f"organiser {name} added")
 
 
-def remove(instance: str | os.PathLike[str], name: str, *, by: str = COMMAND_LINE) -> None:
+def import_account(db: Database, name: str, record: Mapping[str, str]) -> bool:
+    """Store an account with its hash and epoch as they are (from an old instance, or `add`).
+
+    False, and nothing stored, when an account of that name (in any case) exists.
+    """
+    check_name(name)
+    values = {key: record[key] for key in ("hash", "session_epoch", "password_changed")}
+    with db.begin() as tx:
+        inserted = tx.execute(
+            tx.insert(table)
+            .values(name=name, name_key=_name_key(name), **values)
+            .on_conflict_do_nothing()
+            .returning(table.c.name)
+        ).first()
+    return inserted is not None
+
+
+def remove(db: Database, name: str, *, by: str = COMMAND_LINE) -> None:
     """Delete an account; AccountError if there is none of that name."""
-
-    def change(accounts: dict[str, Any]) -> None:
-        del accounts[_existing_key(accounts, name)]
-
-    _update(instance, change)
-    _log(instance, by, "delete", f"organiser {name} removed")
+    with db.begin() as tx:
+        stored = existing_name(tx, name)
+        tx.execute(sa.delete(table).where(table.c.name == stored))
+        _log(tx, by, "delete", f"organiser {name} removed")
 
 
-def set_password(
-    instance: str | os.PathLike[str], name: str, password: str, *, by: str = COMMAND_LINE
-) -> str:
+def set_password(db: Database, name: str, password: str, *, by: str = COMMAND_LINE) -> str:
     """Give an account a new password and a new session epoch; return the epoch."""
     check_password(password, name)
     record = _new_record(password)
-
-    def change(accounts: dict[str, Any]) -> None:
-        key = _existing_key(accounts, name)
-        accounts[key] = {**accounts[key], **record}
-
-    _update(instance, change)
-    _log(instance, by, "update", f"password of {name} changed; signed out everywhere")
+    with db.begin() as tx:
+        stored = existing_name(tx, name)
+        tx.execute(sa.update(table).where(table.c.name == stored).values(**record))
+        _log(tx, by, "update", f"password of {name} changed; signed out everywhere")
     return record["session_epoch"]
 
 
-def verify(instance: str | os.PathLike[str], name: str, password: str) -> bool:
+def verify(db: Database, name: str, password: str) -> bool:
     """Whether `password` is the organiser's; as slow for an unknown name as for a known one."""
-    accounts = _read(instance)
-    key = _key(accounts, name) if isinstance(name, str) else None
-    stored = accounts[key]["hash"] if key is not None else DUMMY_HASH
+    account = _account(db, name) if isinstance(name, str) else None
+    stored = account["hash"] if account is not None else DUMMY_HASH
     if not isinstance(password, str):
         password = ""
     try:
         HASHER.verify(stored, _normalised(password))
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
-    if key is None:
+    if account is None:
         return False
     if HASHER.check_needs_rehash(stored):
-        _rehash(instance, key, stored, password)
+        _rehash(db, account["name"], stored, password)
     return True
 
 
-def session_epoch(instance: str | os.PathLike[str], name: str) -> str:
+def session_epoch(db: Database, name: str) -> str:
     """The account's current session epoch, or "" when there is no such account."""
-    accounts = _read(instance)
-    key = _key(accounts, name)
-    return accounts[key]["session_epoch"] if key is not None else ""
+    account = _account(db, name) if isinstance(name, str) else None
+    return account["session_epoch"] if account is not None else ""
 
 
-def sign_out_everywhere(
-    instance: str | os.PathLike[str], name: str, *, by: str = COMMAND_LINE
-) -> str:
+def sign_out_everywhere(db: Database, name: str, *, by: str = COMMAND_LINE) -> str:
     """Replace the account's session epoch, ending every session; return the new epoch."""
-    epoch = secrets.token_urlsafe(24)
-
-    def change(accounts: dict[str, Any]) -> None:
-        accounts[_existing_key(accounts, name)]["session_epoch"] = epoch
-
-    _update(instance, change)
-    _log(instance, by, "update", f"{name} signed out everywhere")
+    epoch = new_session_epoch()
+    with db.begin() as tx:
+        stored = existing_name(tx, name)
+        tx.execute(sa.update(table).where(table.c.name == stored).values(session_epoch=epoch))
+        _log(tx, by, "update", f"{name} signed out everywhere")
     return epoch
 
 
-# --- the accounts file ---------------------------------------------------------------------
+def new_session_epoch() -> str:
+    """A new random session epoch: every session started under the old one ends."""
+    return secrets.token_urlsafe(24)
 
 
-def _read(instance: str | os.PathLike[str]) -> dict[str, Any]:
-    """The accounts by name; {} when the file does not exist yet."""
-    return _decode(safe_files.read_if_exists(accounts_path(instance)), accounts_path(instance))
+# --- the accounts table ------------------------------------------------------------------------
 
 
-def _decode(data: bytes | None, path: Path) -> dict[str, Any]:
-    """The accounts held in the bytes of organisers.json."""
-    if data is None:
-        return {}
-    try:
-        accounts = json.loads(data)["organisers"]
-    except (ValueError, KeyError, TypeError):
-        raise CampaignError(
-            f"{path}: cannot be read as an accounts file; restore it from a backup"
-        ) from None
-    if not isinstance(accounts, dict):
-        raise CampaignError(f"{path}: 'organisers' must be a mapping; restore it from a backup")
-    return accounts
+def _name_key(name: str) -> str:
+    """What makes two names the same account: the name regardless of case."""
+    return name.casefold()
 
 
-def _update(instance: str | os.PathLike[str], change) -> None:
-    """Apply `change` to the accounts under the file's lock and write them back (0600)."""
-    path = accounts_path(instance)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-
-    def rewrite(old: bytes | None) -> bytes:
-        accounts = _decode(old, path)
-        change(accounts)
-        text = json.dumps({"version": 1, "organisers": accounts}, indent=2, sort_keys=True)
-        return (text + "\n").encode("utf-8")
-
-    safe_files.update(path, rewrite, mode=safe_files.PRIVATE_MODE)
+def _account(db: Database, name: str) -> dict[str, str] | None:
+    """The stored account whose name matches `name` regardless of case, or None."""
+    query = sa.select(table).where(table.c.name_key == _name_key(name))
+    with db.read() as tx:
+        row = tx.execute(query).mappings().first()
+    return dict(row) if row is not None else None
 
 
-def _log(instance: str | os.PathLike[str], by: str, action: str, summary: str) -> None:
-    """An audit entry for an account change (names only; never a password or a hash)."""
-    audit.record(instance, by, FILE_NAME, action, summary=summary)
-
-
-def _key(accounts: dict[str, Any], name: str) -> str | None:
-    """The stored name matching `name` regardless of case, or None."""
-    wanted = name.casefold()
-    return next((key for key in accounts if key.casefold() == wanted), None)
-
-
-def _existing_key(accounts: dict[str, Any], name: str) -> str:
+def existing_name(tx: Database, name: str) -> str:
     """The stored name matching `name`, or AccountError naming the known ones."""
-    key = _key(accounts, name)
-    if key is None:
-        known = ", ".join(sorted(accounts)) or "none yet"
+    account = _account(tx, name) if isinstance(name, str) else None
+    if account is None:
+        known = ", ".join(names(tx)) or "none yet"
         raise AccountError(f"there is no organiser called {name!r} (organisers: {known})")
-    return key
+    return account["name"]
+
+
+def _log(tx: Database, by: str, action: str, summary: str) -> None:
+    """An audit entry for an account change (names only; never a password or a hash)."""
+    audit.record(tx, by, AUDIT_FILE, action, summary=summary)
 
 
 def _new_record(password: str) -> dict[str, str]:
     """The stored part of an account for a new password: hash, epoch, time."""
     return {
         "hash": HASHER.hash(_normalised(password)),
-        "session_epoch": secrets.token_urlsafe(24),
+        "session_epoch": new_session_epoch(),
         "password_changed": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
 
-def _rehash(instance: str | os.PathLike[str], key: str, stored: str, password: str) -> None:
+def _rehash(db: Database, stored_name: str, stored: str, password: str) -> None:
     """Store a hash with the current parameters, unless the password changed meanwhile."""
     new_hash = HASHER.hash(_normalised(password))
-
-    def change(accounts: dict[str, Any]) -> None:
-        if key in accounts and accounts[key]["hash"] == stored:
-            accounts[key]["hash"] = new_hash
-
-    _update(instance, change)
+    with db.begin() as tx:
+        tx.execute(
+            sa.update(table)
+            .where((table.c.name == stored_name) & (table.c.hash == stored))
+            .values(hash=new_hash)
+        )
 
 
 # --- the policy ------------------------------------------------------------------------------

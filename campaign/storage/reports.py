@@ -1,60 +1,29 @@
-"""Anonymous reports of what came of a letter: (office, channel, kind, day) -> n, in SQLite.
+"""Anonymous reports of what came of a letter: (office, channel, kind, day) -> n, in the shared
+database.
 
 After sending, a supporter may say, per office and channel, that the letter was returned or
 bounced, got no answer, was acknowledged or was answered. Like the counts (`counts`), nothing
 about the supporter is stored: no name, address, e-mail, text, IP address or time of day, only
-the day. The table lives in the counts database, beside the counts; several processes may write
-at once: WAL mode, a busy timeout, one UPSERT per report.
+the day. Every worker and host reports into the same table; one UPSERT per (office, channel,
+kind, day) keeps every number exact however many report at once.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import os
-import sqlite3
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Mapping
+
+import sqlalchemy as sa
 
 from campaign.errors import CampaignError
-from campaign.storage.counts import BUSY_TIMEOUT_S, check_channel, check_day, check_office
+from campaign.storage.counts import check_channel, check_day, check_office
+from campaign.storage.database import Database
+from campaign.storage.tables import reports as table
 
 RETURNED, NO_ANSWER, ACKNOWLEDGED, ANSWERED = "returned", "no_answer", "acknowledged", "answered"
 KINDS = (RETURNED, NO_ANSWER, ACKNOWLEDGED, ANSWERED)
 PROBLEMS = (RETURNED,)  # kinds that say the office's address or channel may be wrong
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS reports (
-    office  TEXT    NOT NULL,
-    channel TEXT    NOT NULL,
-    kind    TEXT    NOT NULL,
-    day     TEXT    NOT NULL,
-    n       INTEGER NOT NULL,
-    PRIMARY KEY (office, channel, kind, day)
-)
-"""
-_INCREMENT = """
-INSERT INTO reports (office, channel, kind, day, n) VALUES (?, ?, ?, ?, 1)
-ON CONFLICT (office, channel, kind, day) DO UPDATE SET n = n + 1
-"""
-
-
-@contextlib.contextmanager
-def _connection(db_path: str | os.PathLike[str]) -> Iterator[sqlite3.Connection]:
-    """An open connection with the table in place, committed and closed on exit."""
-    try:
-        connection = sqlite3.connect(db_path, timeout=BUSY_TIMEOUT_S)
-    except sqlite3.Error as error:
-        raise CampaignError(f"{db_path}: cannot open the reports database ({error})") from None
-    try:
-        connection.execute("PRAGMA journal_mode=WAL")
-        connection.execute(_SCHEMA)
-        with connection:  # one transaction: committed, or rolled back on an error
-            yield connection
-    except sqlite3.Error as error:
-        raise CampaignError(f"{db_path}: the reports database failed ({error})") from None
-    finally:
-        connection.close()
 
 
 def check_kind(kind: str) -> str:
@@ -65,7 +34,7 @@ def check_kind(kind: str) -> str:
 
 
 def record_many(
-    db_path: str | os.PathLike[str],
+    db: Database,
     reports: Iterable[tuple[str, str, str]],
     day: str | None = None,
     reachable: Mapping[str, Collection[str]] | None = None,
@@ -82,8 +51,23 @@ def record_many(
     letters = [(office, channel) for office, channel, _kind, _day in rows]
     if len(set(letters)) != len(letters):
         raise CampaignError("one report gives one kind per office and channel")
-    with _connection(db_path) as connection:
-        connection.executemany(_INCREMENT, rows)
+    if not rows:
+        return 0
+    # In key order: two reports of the same letters in another order lock the rows in the
+    # same order, so they queue instead of deadlocking (PostgreSQL).
+    values = [
+        {"office": office, "channel": channel, "kind": kind, "day": day, "n": 1}
+        for office, channel, kind, day in sorted(rows)
+    ]
+    with db.begin() as tx:
+        statement = tx.insert(table)
+        tx.execute(
+            statement.on_conflict_do_update(
+                index_elements=["office", "channel", "kind", "day"],
+                set_={"n": table.c.n + statement.excluded.n},
+            ),
+            values,
+        )
     return len(rows)
 
 
@@ -103,48 +87,51 @@ def _checked(
     return office, channel, kind, day
 
 
-def rows(db_path: str | os.PathLike[str]) -> list[tuple[str, str, str, str, int]]:
+def rows(db: Database) -> list[tuple[str, str, str, str, int]]:
     """Every report count as (office, channel, kind, day, n), by day, office, channel, kind."""
-    with _connection(db_path) as connection:
-        return connection.execute(
-            "SELECT office, channel, kind, day, n FROM reports ORDER BY day, office, channel, kind"
-        ).fetchall()
+    columns = table.c
+    query = sa.select(
+        columns.office, columns.channel, columns.kind, columns.day, columns.n
+    ).order_by(columns.day, columns.office, columns.channel, columns.kind)
+    with db.read() as tx:
+        return [
+            (office, channel, kind, day, int(n))
+            for office, channel, kind, day, n in tx.execute(query)
+        ]
 
 
-def total(db_path: str | os.PathLike[str]) -> int:
+def total(db: Database) -> int:
     """All reports, every office, channel, kind and day."""
-    with _connection(db_path) as connection:
-        return connection.execute("SELECT COALESCE(SUM(n), 0) FROM reports").fetchone()[0]
+    with db.read() as tx:
+        return int(tx.execute(sa.select(sa.func.coalesce(sa.func.sum(table.c.n), 0))).scalar_one())
 
 
-def by_office(db_path: str | os.PathLike[str]) -> dict[str, dict[str, int]]:
+def by_office(db: Database) -> dict[str, dict[str, int]]:
     """Reports per office, split by kind: {office: {kind: n}}, kinds in KINDS order."""
-    table: dict[str, dict[str, int]] = {}
-    for office, _channel, kind, _day, n in rows(db_path):
-        cells = table.setdefault(office, dict.fromkeys(KINDS, 0))
+    result: dict[str, dict[str, int]] = {}
+    for office, _channel, kind, _day, n in rows(db):
+        cells = result.setdefault(office, dict.fromkeys(KINDS, 0))
         cells[kind] = cells.get(kind, 0) + n
-    return dict(sorted(table.items()))
+    return dict(sorted(result.items()))
 
 
-def by_channel(db_path: str | os.PathLike[str]) -> dict[str, dict[str, int]]:
+def by_channel(db: Database) -> dict[str, dict[str, int]]:
     """Reports per channel, split by kind: {channel: {kind: n}}."""
-    table: dict[str, dict[str, int]] = {}
-    for _office, channel, kind, _day, n in rows(db_path):
-        cells = table.setdefault(channel, dict.fromkeys(KINDS, 0))
+    result: dict[str, dict[str, int]] = {}
+    for _office, channel, kind, _day, n in rows(db):
+        cells = result.setdefault(channel, dict.fromkeys(KINDS, 0))
         cells[kind] = cells.get(kind, 0) + n
-    return table
+    return result
 
 
-def problems_since(
-    db_path: str | os.PathLike[str], verified: Mapping[str, str]
-) -> dict[str, dict[str, int]]:
+def problems_since(db: Database, verified: Mapping[str, str]) -> dict[str, dict[str, int]]:
     """Per office, the problem reports (returned or bounced) by channel made after the day the
     office was last verified (office id -> ISO date, "" for never: every report counts).
 
     A report of the day of the check does not count: the check is what answers it.
     """
     found: dict[str, dict[str, int]] = {}
-    for office, channel, kind, day, n in rows(db_path):
+    for office, channel, kind, day, n in rows(db):
         since = verified.get(office, "")
         if kind in PROBLEMS and office in verified and (not since or day > since):
             channels = found.setdefault(office, {})
@@ -152,10 +139,10 @@ def problems_since(
     return found
 
 
-def reports_csv(db_path: str | os.PathLike[str]) -> str:
+def reports_csv(db: Database) -> str:
     """All reports as CSV text (office, channel, kind, day, reports): nothing about anyone."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(("office", "channel", "kind", "day", "reports"))
-    writer.writerows(rows(db_path))
+    writer.writerows(rows(db))
     return buffer.getvalue()

@@ -1,13 +1,14 @@
-"""Sliding-window limits shared by every worker process, and kept across restarts.
+"""Sliding-window limits shared by every worker process and host, and kept across restarts.
 
 Each limited event (a PDF made, a report of letters sent, a failed sign-in) is one row of
-`events(window, key, at)` in an SQLite file of the instance folder; a window is a name such as
-"pdf" or "signin-account". A key is never a client's address itself: it is an HMAC of it with
-the app's secret, so the file says nothing about who used the site, and rows older than their
+`throttle_events(window, key, at)` in the shared database; a window is a name such as "pdf"
+or "signin-account". A key is never a client's address itself: it is an HMAC of it with the
+app's secret, so the table says nothing about who used the site, and rows older than their
 window are deleted as the next event for that key is counted.
 
-Several processes may count at once: WAL mode, a busy timeout, and one IMMEDIATE transaction
-per check-and-count, so two workers cannot both let the last allowed request through.
+A check-and-count is one transaction that first takes a lock on its (window, key) (on SQLite
+the write transaction is the lock), so two workers cannot both let the last allowed request
+through.
 """
 
 from __future__ import annotations
@@ -16,20 +17,17 @@ import contextlib
 import hashlib
 import hmac
 import math
-import os
-import sqlite3
 import time
 from collections.abc import Iterator
 
+import sqlalchemy as sa
+
 from campaign.errors import CampaignError
+from campaign.storage.database import Database
+from campaign.storage.tables import throttle_events as events
 
-BUSY_TIMEOUT_S = 5.0
 PURGE_EVERY = 500  # events between two sweeps of every window's old rows
-
-_SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS events (window TEXT NOT NULL, key TEXT NOT NULL, at REAL NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS events_by_key ON events (window, key, at)",
-)
+PURGE_AFTER_S = 86_400  # no window is longer: rows older than this belong to nobody
 
 
 class Limited(CampaignError):
@@ -41,10 +39,10 @@ class Limited(CampaignError):
 
 
 class Throttle:
-    """The shared store of limited events in one SQLite file."""
+    """The shared store of limited events in the database."""
 
-    def __init__(self, db_path: str | os.PathLike[str], secret: str):
-        self.db_path = db_path
+    def __init__(self, db: Database, secret: str):
+        self.db = db
         self._secret = secret.encode("utf-8")
         self._added = 0
 
@@ -55,70 +53,51 @@ class Throttle:
 
     def hit(self, window: str, value: str, limit: int, window_s: float) -> None:
         """Count one event, or raise Limited when `limit` events are already in the window."""
-        with self._transaction() as connection:
-            self._check(connection, window, self.key(value), limit, window_s)
-            self._add(connection, window, self.key(value), window_s)
+        key = self.key(value)
+        with self._transaction(window, key) as tx:
+            self._check(tx, window, key, limit, window_s)
+            self._add(tx, window, key)
 
     def check(self, window: str, value: str, limit: int, window_s: float) -> None:
         """Raise Limited when `limit` events are in the window; count nothing."""
-        with self._transaction() as connection:
-            self._check(connection, window, self.key(value), limit, window_s)
+        key = self.key(value)
+        with self._transaction(window, key) as tx:
+            self._check(tx, window, key, limit, window_s)
 
     def add(self, window: str, value: str, window_s: float) -> None:
         """Count one event (a failure, once it is known)."""
-        with self._transaction() as connection:
-            self._add(connection, window, self.key(value), window_s)
+        key = self.key(value)
+        with self._transaction(window, key) as tx:
+            self._add(tx, window, key)
 
     def recent(self, window: str, value: str, window_s: float) -> list[float]:
         """The times of the events in the window, oldest first."""
-        with self._transaction() as connection:
-            return self._times(connection, window, self.key(value), window_s)
+        key = self.key(value)
+        with self._transaction(window, key) as tx:
+            return self._times(tx, window, key, window_s)
 
-    def _check(
-        self, connection: sqlite3.Connection, window: str, key: str, limit: int, window_s: float
-    ) -> None:
-        times = self._times(connection, window, key, window_s)
+    def _check(self, tx: Database, window: str, key: str, limit: int, window_s: float) -> None:
+        times = self._times(tx, window, key, window_s)
         if len(times) >= limit:
             raise Limited(max(1, math.ceil(times[-limit] + window_s - time.time())))
 
-    def _add(self, connection: sqlite3.Connection, window: str, key: str, window_s: float) -> None:
-        connection.execute("INSERT INTO events VALUES (?, ?, ?)", (window, key, time.time()))
+    def _add(self, tx: Database, window: str, key: str) -> None:
+        tx.execute(sa.insert(events).values(window=window, key=key, at=time.time()))
         self._added += 1
         if self._added % PURGE_EVERY == 0:  # keys that never came back
-            connection.execute("DELETE FROM events WHERE at < ?", (time.time() - 86_400,))
+            tx.purge(events, events.c.at < time.time() - PURGE_AFTER_S)
 
     @staticmethod
-    def _times(
-        connection: sqlite3.Connection, window: str, key: str, window_s: float
-    ) -> list[float]:
+    def _times(tx: Database, window: str, key: str, window_s: float) -> list[float]:
         start = time.time() - window_s
-        connection.execute(
-            "DELETE FROM events WHERE window = ? AND key = ? AND at <= ?", (window, key, start)
-        )
-        rows = connection.execute(
-            "SELECT at FROM events WHERE window = ? AND key = ? ORDER BY at", (window, key)
-        ).fetchall()
-        return [row[0] for row in rows]
+        this_key = (events.c.window == window) & (events.c.key == key)
+        tx.execute(sa.delete(events).where(this_key & (events.c.at <= start)))
+        query = sa.select(events.c.at).where(this_key).order_by(events.c.at)
+        return [float(at) for at in tx.execute(query).scalars()]
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction: the check and the count happen as one step."""
-        try:
-            connection = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-        except sqlite3.Error as error:
-            raise CampaignError(f"{self.db_path}: cannot open the limits ({error})") from None
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            for statement in _SCHEMA:
-                connection.execute(statement)
-            connection.execute("BEGIN IMMEDIATE")
-            try:
-                yield connection
-            except BaseException:
-                connection.execute("ROLLBACK")
-                raise
-            connection.execute("COMMIT")
-        except sqlite3.Error as error:
-            raise CampaignError(f"{self.db_path}: the limits database failed ({error})") from None
-        finally:
-            connection.close()
+    def _transaction(self, window: str, key: str) -> Iterator[Database]:
+        """One transaction holding the lock of (window, key): check and count as one step."""
+        with self.db.begin() as tx:
+            tx.lock(f"throttle {window} {key}")
+            yield tx

@@ -1,11 +1,13 @@
-"""The version history of the files the console edits, kept in the instance folder.
+"""The version history of the files the console edits, kept in the shared database.
 
-`<instance>/versions/<file name>/<UTC time>-<who>-<digest><suffix>`, one file per version:
-every content saved from the console, with who saved it, and any content found on disk that
-the history did not know yet (edited by hand or in git), with `who` empty. It lives in the
-instance folder, not beside the templates, so that organisers who keep the campaign in git
-see no extra files there. The digest (first 16 hex digits of the sha256) lets a conflict find
-the version an editor started from, and tell what changed since.
+One row per version in `versions`: every content saved from the console, with who saved it,
+and any content found on disk that the history did not know yet (edited by hand or in git),
+with `who` empty. It lives in the database, not beside the templates, so that organisers who
+keep the campaign in git see no extra files there, and every host sees the same history.
+A version's id, "<UTC time>-<who>-<digest>", sorts by time; the digest (first 16 hex digits
+of the sha256) lets a conflict find the version an editor started from, and tell what
+changed since. Pass a transaction (`with db.begin() as tx:`) to keep a version together with
+other changes, such as its audit entry.
 """
 
 from __future__ import annotations
@@ -17,16 +19,20 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from campaign.errors import CampaignError
 from campaign.storage import safe_files
+from campaign.storage.database import Database, DatabaseError
+from campaign.storage.tables import versions as table
 
-FOLDER = "versions"
+FOLDER = "versions"  # the history of an instance before the database (imported once)
 KEEP = 200  # versions kept per file; the oldest go first
 DIGEST_LENGTH = 16
 _TIME_FORMAT = "%Y%m%dT%H%M%S%fZ"
 _FILE_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}$")
 _WHO = re.compile(r"^[A-Za-z0-9._-]{0,64}$")
-_VERSION_ID = re.compile(
+VERSION_ID = re.compile(
     r"^(?P<time>\d{8}T\d{12}Z)-(?P<who>[A-Za-z0-9._-]{0,64})-(?P<digest>[0-9a-f]{16})$"
 )
 
@@ -42,11 +48,6 @@ class Version:
     digest: str  # the first 16 hex digits of the content's sha256
 
 
-def folder(instance: str | os.PathLike[str], file_name: str) -> Path:
-    """The folder holding the versions of `file_name`."""
-    return Path(instance) / FOLDER / _checked_file_name(file_name)
-
-
 def check_who(who: str) -> str:
     """`who` if it can name the author of a change (an organiser name)."""
     if not isinstance(who, str) or not who or not _WHO.match(who):
@@ -54,87 +55,125 @@ def check_who(who: str) -> str:
     return who
 
 
-def record(instance: str | os.PathLike[str], file_name: str, data: bytes, who: str) -> Version:
+def check_file_name(file_name: str) -> str:
+    """`file_name` if it is a plain file name (a file the console edits)."""
+    if not isinstance(file_name, str) or not _FILE_NAME.match(file_name) or ".." in file_name:
+        raise CampaignError(f"{file_name!r} is not a file the console edits")
+    return file_name
+
+
+def record(db: Database, file_name: str, data: bytes, who: str) -> Version:
     """Keep `data` as the newest version of `file_name` ("" for `who`: found on disk)."""
     if who:
         check_who(who)
+    check_file_name(file_name)
     digest = safe_files.version(data)[:DIGEST_LENGTH]
-    newest = list_versions(instance, file_name, limit=1)
-    if newest and newest[0].digest == digest and newest[0].who == who:
-        return newest[0]
-    place = folder(instance, file_name)
-    place.mkdir(mode=0o700, parents=True, exist_ok=True)
-    stamp = dt.datetime.now(dt.UTC).strftime(_TIME_FORMAT)
-    version_id = f"{stamp}-{who}-{digest}"
-    target = place / (version_id + Path(file_name).suffix)
-    safe_files.write_atomically(target, data, safe_files.PRIVATE_MODE)
-    _prune(place)
-    kept = _parse(target.name, file_name)
-    assert kept is not None  # the name was made by this function
+    with db.begin() as tx:
+        newest = list_versions(tx, file_name, limit=1)
+        if newest and newest[0].digest == digest and newest[0].who == who:
+            return newest[0]
+        stamp = dt.datetime.now(dt.UTC).strftime(_TIME_FORMAT)
+        version_id = f"{stamp}-{who}-{digest}"
+        import_version(tx, file_name, version_id, data)
+        _prune(tx, file_name)
+    kept = _version(version_id, file_name)
+    assert kept is not None  # the id was made by this function
     return kept
 
 
-def remember(instance: str | os.PathLike[str], path: str | os.PathLike[str]) -> tuple[bytes, str]:
+def import_version(db: Database, file_name: str, version_id: str, data: bytes) -> bool:
+    """Keep `data` under an existing id (from an old instance); False if that id is kept."""
+    check_file_name(file_name)
+    version = _version(version_id, file_name)
+    if version is None:
+        raise CampaignError(f"{file_name}: {version_id!r} is not a version id")
+    with db.begin() as tx:
+        inserted = tx.execute(
+            tx.insert(table)
+            .values(
+                file=file_name,
+                id=version_id,
+                time=version.time,
+                who=version.who,
+                sha256=safe_files.version(data),
+                content=data,
+            )
+            .on_conflict_do_nothing(index_elements=["file", "id"])
+            .returning(table.c.id)
+        ).first()
+    return inserted is not None
+
+
+def remember(db: Database, path: str | os.PathLike[str]) -> tuple[bytes, str]:
     """The file's bytes and version, kept in the history first if it did not know them."""
     path = Path(path)
     data = safe_files.read_if_exists(path)
     if data is None:
         raise CampaignError(f"{path}: no such file")
-    if find(instance, path.name, safe_files.version(data)) is None:
-        record(instance, path.name, data, who="")
+    if find(db, path.name, safe_files.version(data)) is None:
+        record(db, path.name, data, who="")
     return data, safe_files.version(data)
 
 
-def keeper(instance: str | os.PathLike[str], file_name: str, who: str) -> safe_files.OnSaved:
+def keeper(db: Database, file_name: str, who: str) -> safe_files.OnSaved:
     """An `on_saved(old, new)` for safe_write: keep an unknown old version, then the new one."""
 
     def on_saved(old: bytes | None, new: bytes) -> None:
         try:
-            if old is not None and find(instance, file_name, safe_files.version(old)) is None:
-                record(instance, file_name, old, who="")
-            record(instance, file_name, new, who)
-        except OSError as error:
+            with db.begin() as tx:
+                if old is not None and find(tx, file_name, safe_files.version(old)) is None:
+                    record(tx, file_name, old, who="")
+                record(tx, file_name, new, who)
+        except DatabaseError as error:
             raise CampaignError(
-                f"{file_name} was saved, but its version history could not be written "
-                f"({error.strerror or error}); check the instance folder"
+                f"{file_name} was saved, but its version history could not be written ({error})"
             ) from None
 
     return on_saved
 
 
-def list_versions(
-    instance: str | os.PathLike[str], file_name: str, limit: int = 20
-) -> list[Version]:
+def list_versions(db: Database, file_name: str, limit: int = 20) -> list[Version]:
     """The kept versions of `file_name`, newest first."""
-    place = folder(instance, file_name)
-    if not place.is_dir():
-        return []
-    found = [_parse(entry.name, file_name) for entry in place.iterdir()]
-    versions = sorted((v for v in found if v is not None), key=lambda v: v.id, reverse=True)
-    return versions[:limit]
+    check_file_name(file_name)
+    query = (
+        sa.select(table.c.id)
+        .where(table.c.file == file_name)
+        .order_by(table.c.id.desc())
+        .limit(max(limit, 0))
+    )
+    with db.read() as tx:
+        found = [_version(version_id, file_name) for version_id in tx.execute(query).scalars()]
+    return [version for version in found if version is not None]
 
 
-def read(instance: str | os.PathLike[str], file_name: str, version_id: str) -> bytes:
+def read(db: Database, file_name: str, version_id: str) -> bytes:
     """The content of one kept version; CampaignError if there is no such version."""
-    match = _VERSION_ID.match(version_id) if isinstance(version_id, str) else None
-    path = folder(instance, file_name) / (version_id + Path(file_name).suffix)
-    if match is None or not path.is_file():
+    check_file_name(file_name)
+    data = None
+    if isinstance(version_id, str) and VERSION_ID.match(version_id):
+        query = sa.select(table.c.content).where(
+            (table.c.file == file_name) & (table.c.id == version_id)
+        )
+        with db.read() as tx:
+            data = tx.execute(query).scalar_one_or_none()
+    if data is None:
         raise CampaignError(f"{file_name} has no version {version_id!r}; pick one from the list")
-    return path.read_bytes()
+    return bytes(data)
 
 
-def find(instance: str | os.PathLike[str], file_name: str, version: str) -> bytes | None:
+def find(db: Database, file_name: str, version: str) -> bytes | None:
     """The kept content whose full version (sha256) is `version`, or None."""
     if not re.fullmatch(r"[0-9a-f]{64}", version or ""):
         return None
-    place = folder(instance, file_name)
-    if not place.is_dir():
-        return None
-    for path in place.glob(f"*-{version[:DIGEST_LENGTH]}{Path(file_name).suffix}"):
-        data = path.read_bytes()
-        if safe_files.version(data) == version:
-            return data
-    return None
+    check_file_name(file_name)
+    query = (
+        sa.select(table.c.content)
+        .where((table.c.file == file_name) & (table.c.sha256 == version))
+        .limit(1)
+    )
+    with db.read() as tx:
+        data = tx.execute(query).scalar_one_or_none()
+    return bytes(data) if data is not None else None
 
 
 def diff(old: str, new: str, old_name: str = "before", new_name: str = "after") -> str:
@@ -148,12 +187,9 @@ def diff(old: str, new: str, old_name: str = "before", new_name: str = "after") 
     return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 
-def _parse(name: str, file_name: str) -> Version | None:
-    """The Version a stored file name stands for, or None for anything else in the folder."""
-    suffix = Path(file_name).suffix
-    if not name.endswith(suffix):
-        return None
-    match = _VERSION_ID.match(name[: len(name) - len(suffix)] if suffix else name)
+def _version(version_id: str, file_name: str) -> Version | None:
+    """The Version an id stands for, or None for anything that is not an id."""
+    match = VERSION_ID.match(version_id)
     if match is None:
         return None
     moment = dt.datetime.strptime(match["time"], _TIME_FORMAT)
@@ -166,15 +202,16 @@ def _parse(name: str, file_name: str) -> Version | None:
     )
 
 
-def _prune(place: Path) -> None:
+def _prune(tx: Database, file_name: str) -> None:
     """Delete the oldest versions beyond KEEP."""
-    stored = sorted(entry for entry in place.iterdir() if _VERSION_ID.match(entry.stem))
-    for old in stored[: max(0, len(stored) - KEEP)]:
-        old.unlink(missing_ok=True)
-
-
-def _checked_file_name(file_name: str) -> str:
-    """`file_name` if it is a plain file name (it becomes a folder name in the instance)."""
-    if not isinstance(file_name, str) or not _FILE_NAME.match(file_name) or ".." in file_name:
-        raise CampaignError(f"{file_name!r} is not a file the console edits")
-    return file_name
+    kept = (
+        sa.select(table.c.id)
+        .where(table.c.file == file_name)
+        .order_by(table.c.id.desc())
+        .limit(KEEP)
+    )
+    tx.execute(
+        sa.delete(table).where(
+            (table.c.file == file_name) & table.c.id.not_in(kept.scalar_subquery())
+        )
+    )

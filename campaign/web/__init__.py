@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import functools
-import os
 
 from flask import Flask, request
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from campaign import limits
+from campaign import editing, limits
 from campaign.letters.render_pool import RenderPool
 from campaign.site import Site
+from campaign.storage import legacy
 from campaign.storage.throttle import Throttle
 from campaign.web import config, error_pages, guards, i18n
 from campaign.web.public import campaign_page, forms
@@ -30,10 +30,17 @@ def create_app(test_config: dict | None = None) -> Flask:
     i18n.compile_translations()
     csrf.init_app(app)
     babel.init_app(app, locale_selector=i18n.select_locale)
-    site = Site.at(app.config["RECIPIENTS"], app.config["TEMPLATES"], app.instance_path)
+    site = Site.at(
+        app.config["RECIPIENTS"],
+        app.config["TEMPLATES"],
+        app.instance_path,
+        app.config["DATABASE_URL"],
+    )
+    prepare_database(app, site)
     app.extensions["campaign.site"] = site
+    editing.remove_leftovers(site)  # what saves killed mid-write left behind
     app.extensions["campaign.resources"] = Resources(site)
-    app.extensions["campaign.guards"] = make_guards(app)
+    app.extensions["campaign.guards"] = make_guards(app, site)
     if app.config["TRUSTED_PROXIES"]:
         count = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)  # type: ignore[method-assign]
@@ -62,16 +69,27 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config.secret_key(config.Path(app.instance_path))
     app.config["SESSION_COOKIE_SECURE"] = config.secure_cookies(app.config, app.debug)
-    if not app.config.get("LIMITS_DB"):
-        app.config["LIMITS_DB"] = os.path.join(app.instance_path, "limits.sqlite3")
-    if not app.config.get("COUNTS_DB"):
-        app.config["COUNTS_DB"] = os.path.join(app.instance_path, "counts.sqlite3")
 
 
-def make_guards(app: Flask) -> guards.Guards:
+def prepare_database(app: Flask, site: Site) -> None:
+    """Before the first request: the schema upgraded, an old instance's files imported once.
+
+    An unreachable database stops the start-up (DatabaseError, one line). An old file that
+    cannot be imported is logged and the site starts without it: nothing of it is lost, and
+    the next start, or `campaign db import`, tries it again.
+    """
+    database = site.connect_database(again=True)
+    report = legacy.import_instance(database, site.instance, check_changes=False)
+    for line in report.imported:
+        app.logger.warning("database: imported %s", line)
+    for problem in report.problems:
+        app.logger.error("database: not imported: %s", problem)
+
+
+def make_guards(app: Flask, site: Site) -> guards.Guards:
     """The limits per client (shared by every worker) and the PDF workers of this process."""
     settings = app.config
-    throttle = Throttle(settings["LIMITS_DB"], settings["SECRET_KEY"])
+    throttle = Throttle(site.database, settings["SECRET_KEY"])
     app.extensions["campaign.throttle"] = throttle
     return guards.Guards(
         limiter=guards.Window(throttle, "pdf", settings["RATE_LIMIT"], settings["RATE_WINDOW_S"]),
@@ -79,7 +97,7 @@ def make_guards(app: Flask) -> guards.Guards:
             throttle, "sent", settings["SENT_RATE_LIMIT"], settings["SENT_WINDOW_S"]
         ),
         renders=RenderPool(
-            settings["PDF_RENDERS_PER_PROCESS"],
+            config.pdf_workers(settings),
             wait_s=settings["PDF_RENDER_WAIT_S"],
             deadline_s=settings["PDF_DEADLINE_S"],
             retry_after=settings["RETRY_AFTER_S"],

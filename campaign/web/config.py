@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 
 from campaign import limits
+from campaign.errors import CampaignError
+from campaign.letters.render_pool import default_size
 from campaign.models import DEFAULT_LANGUAGE, LANGUAGES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the parent of the campaign package
@@ -17,8 +19,9 @@ SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 DEFAULTS = {
     "RECIPIENTS": str(PROJECT_ROOT / "recipients.yaml"),
     "TEMPLATES": str(PROJECT_ROOT / "letter_templates"),
-    "COUNTS_DB": None,  # default: <instance>/counts.sqlite3
-    "LIMITS_DB": None,  # the limits shared by every worker; default: <instance>/limits.sqlite3
+    # The shared state (counts, limits, accounts, audit log, versions) of every worker and
+    # host: a postgresql:// URL, or None for the SQLite file <instance>/campaign.sqlite3.
+    "DATABASE_URL": None,
     # The preview posts every letter back (multipart, so Cyrillic costs 2 bytes a letter, not
     # the 6 of URL encoding): 8 letters edited to limits.BODY stay under 256 KiB.
     "MAX_CONTENT_LENGTH": 256 * 1024,
@@ -29,7 +32,11 @@ DEFAULTS = {
     # WeasyPrint is not thread-safe and holds the GIL, so in a web thread it would slow every
     # other page. A request waits at most PDF_RENDER_WAIT_S for a worker, then 503: the wait
     # holds one thread, so the queue is bounded by the threads of the web process.
-    "PDF_RENDERS_PER_PROCESS": 1,
+    # None: the cores shared among the WEB_PROCESSES (render_pool.default_size), at least one.
+    "PDF_RENDERS_PER_PROCESS": None,
+    # How many web processes share this machine's cores, each with its own PDF workers: 1 for
+    # `flask run`; gunicorn's config says its number of workers (CAMPAIGN_WEB_PROCESSES).
+    "WEB_PROCESSES": 1,
     # PDF requests of one web process that may wait for its worker at once; more get 503 at
     # once, so that a flood of PDFs never takes every thread the campaign page needs (gunicorn
     # runs 16 threads a process: at most 6 wait, the others stay free for pages).
@@ -62,6 +69,11 @@ DEFAULTS = {
     "ADMIN_SIGNIN_MAX_DELAY_S": 60,
     "ADMIN_SIGNIN_WINDOW_S": 15 * 60,
     "ADMIN_SESSION_MAX_AGE_S": 12 * 3600,
+    # The second factor: how long a sign-in may wait between the password and the code (the
+    # pending sign-in lives only in the signed session cookie); whether every organiser must
+    # have the factor (those without are sent to set it up, and reach nothing else meanwhile).
+    "ADMIN_SIGNIN_PENDING_S": 5 * 60,
+    "REQUIRE_2FA": False,
     "ADMIN_IMPORT_MAX_BYTES": limits.UPLOAD_BYTES,
     "LANGUAGES": LANGUAGES,
     "BABEL_DEFAULT_LOCALE": DEFAULT_LANGUAGE,
@@ -83,7 +95,8 @@ ENVIRONMENT = {
     "CAMPAIGN_RECIPIENTS": "RECIPIENTS",
     "CAMPAIGN_TEMPLATES": "TEMPLATES",
     "CAMPAIGN_SECRET_KEY": "SECRET_KEY",
-    "CAMPAIGN_COUNTS_DB": "COUNTS_DB",
+    "CAMPAIGN_DATABASE_URL": "DATABASE_URL",
+    "CAMPAIGN_WEB_PROCESSES": "WEB_PROCESSES",
 }
 
 
@@ -103,7 +116,39 @@ def from_environment() -> dict:
     secure = os.environ.get("CAMPAIGN_SECURE_COOKIES")
     if secure in ("0", "1"):
         values["SESSION_COOKIE_SECURE"] = secure == "1"
+    required = os.environ.get("CAMPAIGN_REQUIRE_2FA", "")
+    if required.strip():
+        values["REQUIRE_2FA"] = switch("CAMPAIGN_REQUIRE_2FA", required)
     return values
+
+
+def switch(variable: str, value: str) -> bool:
+    """A 0/1 setting; anything else is refused, so that a typo never leaves a guard off."""
+    chosen = value.strip().lower()
+    if chosen not in ("0", "1"):
+        raise CampaignError(f"{variable}={value!r}: use 1 (on) or 0 (off)")
+    return chosen == "1"
+
+
+def pdf_workers(settings: dict) -> int:
+    """PDF workers for one web process: PDF_RENDERS_PER_PROCESS, else the cores shared among
+    WEB_PROCESSES; a setting that is not a whole number of at least 1 is a clear error."""
+    chosen = settings.get("PDF_RENDERS_PER_PROCESS")
+    if chosen is not None:
+        return _at_least_one(chosen, "PDF_RENDERS_PER_PROCESS (instance/config.py)")
+    processes = settings["WEB_PROCESSES"]
+    return default_size(_at_least_one(processes, "WEB_PROCESSES (CAMPAIGN_WEB_PROCESSES)"))
+
+
+def _at_least_one(value: object, name: str) -> int:
+    """`value` as a whole number of at least 1, else a RuntimeError naming the setting."""
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        number = 0
+    if number < 1 or str(number) != str(value).strip():
+        raise RuntimeError(f"{name} is {value!r}: give a whole number, 1 or more")
+    return number
 
 
 def secure_cookies(settings: dict, debug: bool) -> bool:
@@ -124,7 +169,13 @@ def secret_key(instance: Path) -> str:
         return _read_key(path)
     # Write a complete file under a temporary name, then link it into place: the link either
     # creates the file with its whole content or fails because another worker got there first.
-    fd, temporary = tempfile.mkstemp(prefix=".secret_key.", dir=instance)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=".secret_key.", dir=instance)
+    except OSError as error:  # e.g. a read-only instance folder
+        raise CampaignError(
+            f"{instance}: cannot create the secret key ({error.strerror or error}); make the "
+            "folder writable, or set CAMPAIGN_SECRET_KEY"
+        ) from None
     try:
         with os.fdopen(fd, "w") as file:  # mkstemp creates it 0600
             file.write(secrets.token_hex(32))

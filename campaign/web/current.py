@@ -6,6 +6,7 @@ from flask import Response, current_app
 
 from campaign.rulebook import Loaded
 from campaign.site import Site
+from campaign.storage.database import Database
 
 
 def site() -> Site:
@@ -18,9 +19,9 @@ def loaded() -> Loaded:
     return current_app.extensions["campaign.resources"].get()
 
 
-def counts_db() -> str:
-    """The path of the anonymous counts database."""
-    return current_app.config["COUNTS_DB"]
+def database() -> Database:
+    """The shared state: counts, limits, accounts, audit log, versions."""
+    return site().database
 
 
 def download(content: str | bytes, filename: str, mimetype: str, inline: bool = False) -> Response:

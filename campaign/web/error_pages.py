@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from campaign import limits
 from campaign.errors import Busy, CampaignError, RenderTimeout, TooLarge
+from campaign.storage.database import DatabaseError
 from campaign.storage.throttle import Limited
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,16 @@ def register(app: Flask) -> None:
         text = _(
             "They were stopped so that the site keeps answering. Shorten the letters, or "
             "download them one at a time."
+        )
+        return error_page(503, app.config["RETRY_AFTER_S"], title=title, text=text)
+
+    @app.errorhandler(DatabaseError)
+    def database_unavailable(error):
+        # The database is down or overloaded: a load balancer or the client may try again.
+        log.error("database error on %s %s: %s", request.method, request.path, error)
+        title = _("The site cannot reach its records")
+        text = _(
+            "This is a problem on our side, not with what you did. Please try again in a moment."
         )
         return error_page(503, app.config["RETRY_AFTER_S"], title=title, text=text)
 

@@ -77,9 +77,16 @@ control_socket_disable = True
 WARM_UP_PATHS = ("/", "/write")
 
 
+def on_starting(server):
+    """In the arbiter, before any worker: tell the app how many web processes share the cores,
+    so that each starts its share of PDF workers (the app's WEB_PROCESSES)."""
+    os.environ.setdefault("CAMPAIGN_WEB_PROCESSES", str(server.cfg.workers))
+
+
 def post_worker_init(worker):
     """In each new worker, before its first connection: warm it up, start its watchdog."""
     warm_up(worker)
+    start_pdf_workers(worker)
     if not request_deadline_s:
         return
     settings = getattr(worker.wsgi, "config", {})
@@ -140,3 +147,12 @@ def warm_up(worker):
             continue
         if not answers or not answers[0].startswith("200"):
             worker.log.warning("warm-up: GET %s answered %s", path, answers[:1])
+
+
+def start_pdf_workers(worker):
+    """The app's PDF workers started and warm (about 1 s), so that the first PDF after a boot
+    takes no longer than the next; a failure is logged, not fatal (they start on first use)."""
+    try:
+        worker.wsgi.extensions["campaign.guards"].renders.start()
+    except Exception as error:
+        worker.log.warning("warm-up: the PDF workers did not start (%s)", type(error).__name__)

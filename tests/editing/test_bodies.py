@@ -71,7 +71,7 @@ def test_save_body_refuses_with_file_and_line(site, source, where, words):
     assert problem.where == f"{site.templates / where}", caught.value
     assert words in problem.message
     assert body(site).read_bytes() == before
-    assert versions.list_versions(site.instance, "letter.en.txt") == []
+    assert versions.list_versions(site.database, "letter.en.txt") == []
     assert not safe_files.backup_path(body(site)).exists()
 
 
@@ -166,10 +166,10 @@ def test_save_body_keeps_the_previous_version_and_writes_the_audit_log(site, off
     assert path.read_text() == edited  # CRLF from the browser saved as LF
     assert new_version == safe_files.file_version(path)
     assert safe_files.backup_path(path).read_text() == original
-    kept = versions.list_versions(site.instance, "letter.en.txt")
+    kept = versions.list_versions(site.database, "letter.en.txt")
     assert [v.who for v in kept] == ["maria", ""]
-    assert versions.read(site.instance, "letter.en.txt", kept[1].id).decode() == original
-    change = audit.recent_changes(site.instance)[0]
+    assert versions.read(site.database, "letter.en.txt", kept[1].id).decode() == original
+    change = audit.recent_changes(site.database)[0]
     assert (change.who, change.file, change.action) == ("maria", "letter.en.txt", "edit")
     assert "your answer" in render.load(site.templates).bodies["en"].render(
         render.letter_context(offices[0], SAMPLE_SENDERS[0], "en")
@@ -179,8 +179,8 @@ def test_save_body_keeps_the_previous_version_and_writes_the_audit_log(site, off
 def test_saving_the_same_text_again_is_no_new_version(site):
     data, version = editing.open_file(site, "letter.en.txt")
     assert save(site, data.decode("utf-8"), version=version) == version
-    assert len(versions.list_versions(site.instance, "letter.en.txt")) == 1
-    assert audit.recent_changes(site.instance) == []
+    assert len(versions.list_versions(site.database, "letter.en.txt")) == 1
+    assert audit.recent_changes(site.database) == []
 
 
 def test_two_editors_of_one_body_the_second_gets_the_changed_lines(site):
@@ -215,20 +215,20 @@ def test_restore_brings_the_old_text_back_as_a_new_version(site):
     original = path.read_text()
     _data, version = editing.open_file(site, "letter.en.txt")
     save(site, "A short new letter: {{ ask }}.\n", version=version)
-    oldest = versions.list_versions(site.instance, "letter.en.txt")[-1]
+    oldest = versions.list_versions(site.database, "letter.en.txt")[-1]
     diff = editing.compare_version(site, "letter.en.txt", oldest.id)
     assert "+A short new letter: {{ ask }}.\n" in diff and "-I respectfully ask" in diff
     editing.restore(site, "letter.en.txt", oldest.id, "anna", safe_files.file_version(path))
     assert path.read_text() == original
-    kept = versions.list_versions(site.instance, "letter.en.txt")
+    kept = versions.list_versions(site.database, "letter.en.txt")
     assert [v.who for v in kept] == ["anna", "maria", ""]
     assert kept[0].digest == oldest.digest
-    assert audit.recent_changes(site.instance)[0].action == "restore"
+    assert audit.recent_changes(site.database)[0].action == "restore"
 
 
 def test_restoring_a_version_that_no_longer_renders_is_refused(site):
-    versions.record(site.instance, "letter.en.txt", b"{{ gone }}\n", "maria")
-    broken = versions.list_versions(site.instance, "letter.en.txt")[0]
+    versions.record(site.database, "letter.en.txt", b"{{ gone }}\n", "maria")
+    broken = versions.list_versions(site.database, "letter.en.txt")[0]
     path = body(site)
     before = path.read_bytes()
     with pytest.raises(InvalidData, match=r"letter\.en\.txt:1: 'gone' is undefined"):
@@ -278,5 +278,5 @@ def test_a_failed_body_write_leaves_the_file_history_and_log_intact(site, monkey
     with pytest.raises(CampaignError, match=r"could not save .*the file was not changed"):
         save(site, "A new letter: {{ ask }}.\n", version=version)
     assert path.read_bytes() == before
-    assert [v.who for v in versions.list_versions(site.instance, "letter.en.txt")] == [""]
-    assert audit.recent_changes(site.instance) == []
+    assert [v.who for v in versions.list_versions(site.database, "letter.en.txt")] == [""]
+    assert audit.recent_changes(site.database) == []

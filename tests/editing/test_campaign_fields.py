@@ -59,8 +59,8 @@ def test_campaign_edit_changes_only_its_lines_and_is_versioned(site):
         ('deadline: ""', 'deadline: "2026-12-31"'),
         ("state: open", "state: closed"),
     ]
-    assert [v.who for v in versions.list_versions(site.instance, NAME)] == ["maria", ""]
-    change = audit.recent_changes(site.instance)[0]
+    assert [v.who for v in versions.list_versions(site.database, NAME)] == ["maria", ""]
+    change = audit.recent_changes(site.database)[0]
     assert change.fields == ("title.it", "deadline", "state")
 
 
@@ -74,7 +74,7 @@ def test_each_state_alone_is_logged_with_its_word(site):
     ):
         plain = {"state": state, **note}
         edit_campaign(site, lambda doc, plain=plain: campaign_fields.set_state(doc, plain))
-        assert audit.recent_changes(site.instance)[0].action == word
+        assert audit.recent_changes(site.database)[0].action == word
 
 
 def test_a_bad_deadline_is_refused_and_nothing_is_written(site):
@@ -85,7 +85,7 @@ def test_a_bad_deadline_is_refused_and_nothing_is_written(site):
             site, lambda doc: campaign_fields.set_campaign_fields(doc, {"deadline": "31/12/2026"})
         )
     assert path.read_bytes() == before
-    assert audit.recent_changes(site.instance) == []
+    assert audit.recent_changes(site.database) == []
 
 
 def test_multiline_background_and_a_new_chronology_event(site):
@@ -173,7 +173,7 @@ def test_restore_campaign_and_failed_write_leaves_it_intact(site, monkeypatch):
     path = campaign_path(site)
     original = path.read_bytes()
     edit_campaign(site, lambda doc: campaign_fields.set_state(doc, {"state": "closed"}))
-    oldest = versions.list_versions(site.instance, NAME)[-1]
+    oldest = versions.list_versions(site.database, NAME)[-1]
     closed = path.read_bytes()
     real_replace = os.replace
 
@@ -189,7 +189,7 @@ def test_restore_campaign_and_failed_write_leaves_it_intact(site, monkeypatch):
     monkeypatch.undo()
     editing.restore(site, NAME, oldest.id, "anna", safe_files.version(closed))
     assert path.read_bytes() == original
-    change = audit.recent_changes(site.instance)[0]
+    change = audit.recent_changes(site.database)[0]
     assert (change.who, change.file, change.action) == ("anna", NAME, "restore")
 
 

@@ -115,7 +115,7 @@ def test_apply_import_in_one_safe_save_then_it_is_unchanged(site):
     assert saved.ids[-1] == "it-senate"
     assert saved.get("it-interior").person == "Matteo Piantedosi"
     assert "# The source (Open Dialog Foundation, 2013)" in site.recipients.read_text()
-    change = audit.recent_changes(site.instance)[0]
+    change = audit.recent_changes(site.database)[0]
     assert (change.action, change.file) == ("import", NAME)
     assert change.fields == ("it-interior.person", "it-senate")
     assert change.summary == "import.csv — it-interior.person, it-senate added"
@@ -140,7 +140,7 @@ def test_a_bad_email_is_a_problem_at_its_csv_line_and_nothing_is_written(site):
     with pytest.raises(CampaignError, match=r"import\.csv has 1 problem; correct the file"):
         save(site, loaded.version, lambda doc: csv_import.apply_import(preview, doc))
     assert site.recipients.read_bytes() == before
-    assert audit.recent_changes(site.instance) == []
+    assert audit.recent_changes(site.database) == []
 
 
 def test_only_the_columns_in_the_file_are_changed(bundled):

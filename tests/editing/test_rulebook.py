@@ -103,7 +103,7 @@ def test_the_console_and_campaign_check_refuse_the_same_edit(site, bad):
     with pytest.raises(InvalidData) as refused:
         editing.save(site, bad.file, safe_files.version(before), bad.edit, "maria")
     assert path.read_bytes() == before  # the console wrote nothing
-    assert audit.recent_changes(site.instance) == []
+    assert audit.recent_changes(site.database) == []
     console = refused.value.problems
     assert named_files(console) == {bad.file}
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ instance = web.instance
 config = web.config
 app = web.app
 client = web.client
-accounts_file = web.accounts_file
+account_record = web.account_record
 organiser = web.organiser
 
 
@@ -54,7 +53,7 @@ class Console:
 
 def signed_in(app: Flask, client: FlaskClient) -> FlaskClient:
     """`client` with a console session of ORGANISER."""
-    epoch = organisers.session_epoch(Path(app.instance_path), ORGANISER)
+    epoch = organisers.session_epoch(app.extensions["campaign.site"].database, ORGANISER)
     with client.session_transaction() as session:
         session.update(
             organiser=ORGANISER,
@@ -67,12 +66,11 @@ def signed_in(app: Flask, client: FlaskClient) -> FlaskClient:
 
 
 @pytest.fixture(scope="module")
-def console(tmp_path_factory, accounts_file) -> Console:
+def console(tmp_path_factory, account_record) -> Console:
     """A module's shared app (see Console)."""
     copy = copy_site(tmp_path_factory.mktemp("console"), EMAILS)  # as tests/web has it
     recipients, templates, instance = copy.recipients, copy.templates, copy.instance
-    instance.mkdir()
-    shutil.copy(accounts_file, organisers.accounts_path(instance))
+    organisers.import_account(copy.database, ORGANISER, account_record)
     app = create_app(
         {
             "TESTING": True,

@@ -235,7 +235,9 @@ def test_markup_saved_in_an_office_is_literal_in_the_history_comparison(console)
     data = office_form(admin, "kz-president")
     data["person"] = XSS
     assert admin.post("/admin/recipients/kz-president/edit", data=data).status_code == 303
-    kept = versions.list_versions(console.app.instance_path, "recipients.yaml")
+    kept = versions.list_versions(
+        console.app.extensions["campaign.site"].database, "recipients.yaml"
+    )
     response = admin.get(f"/admin/history/recipients.yaml?a={kept[-1].id}&b=now")
     assert response.status_code == 200
     assert_literal(response)

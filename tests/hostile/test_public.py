@@ -178,11 +178,11 @@ def test_direction_characters_are_removed_from_one_line_fields(console, field):
 def test_i_sent_it_counts_only_the_channels_an_office_has_once_each(console, sent, status, counted):
     client = console.client
     environ = {"REMOTE_ADDR": f"192.0.2.{next(ADDRESSES)}"}
-    before = counts.total(console.app.config["COUNTS_DB"])
-    data = {"csrf_token": csrf_token(client), "sent": sent}
+    before = counts.total(console.app.extensions["campaign.site"].database)
+    data = {"csrf_token": csrf_token(client), "sent": sent, "receipt": counts.new_receipt()}
     response = client.post("/sent", data=data, environ_base=environ)
     assert response.status_code == status
-    assert counts.total(console.app.config["COUNTS_DB"]) - before == counted
+    assert counts.total(console.app.extensions["campaign.site"].database) - before == counted
     if status == 303:
         assert response.headers["Location"].endswith(f"n={counted}")
 

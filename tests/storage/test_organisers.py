@@ -1,25 +1,35 @@
-"""Organiser accounts: the password policy, argon2id hashes, session epochs, the CLI."""
+"""Organiser accounts: the password policy, argon2id hashes, session epochs, the CLI.
 
-import json
-import stat
+The accounts' tests run on SQLite and on PostgreSQL (the `database` fixture).
+"""
+
 import time
 
 import pytest
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from click.testing import CliRunner
 
 from campaign.cli import main
 from campaign.storage import audit, organisers
 from campaign.storage.organisers import AccountError, WeakPassword
+from campaign.storage.tables import organisers as accounts
 
 GOOD = "violet tram umbrella seven"
 OTHER = "copper lantern orchard nine"
 
 
 @pytest.fixture
-def instance(tmp_path):
-    """An empty instance folder."""
-    return tmp_path / "instance"
+def instance(database):
+    """The database of the accounts (named as the instance folder that held them once)."""
+    return database
+
+
+def stored(database, name: str) -> dict:
+    """The row of an account as the database holds it."""
+    with database.read() as tx:
+        row = tx.execute(sa.select(accounts).where(accounts.c.name == name)).mappings().one()
+    return dict(row)
 
 
 @pytest.fixture(autouse=True)
@@ -79,13 +89,10 @@ def test_common_list_is_zxcvbns_thirty_thousand():
 # --- accounts ----------------------------------------------------------------------------------
 
 
-def test_add_stores_an_argon2id_hash_in_a_private_file(instance, real_hasher):
+def test_add_stores_an_argon2id_hash(instance, real_hasher):
     organisers.add(instance, "maria", GOOD)
-    path = instance / "organisers.json"
-    assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    text = path.read_text()
-    assert GOOD not in text
-    record = json.loads(text)["organisers"]["maria"]
+    record = stored(instance, "maria")
+    assert GOOD not in repr(record)
     assert record["hash"].startswith("$argon2id$v=19$m=65536,t=3,p=1$")
     assert len(record["session_epoch"]) >= 32
     assert organisers.names(instance) == ["maria"]
@@ -161,7 +168,7 @@ def test_account_changes_are_in_the_audit_log_without_secrets(instance):
         ("maria", "update", "password of maria changed; signed out everywhere"),
         ("command line", "add", "organiser maria added"),
     ]
-    log = audit.log_path(instance).read_text()
+    log = repr(audit.recent_changes(instance))
     assert GOOD not in log and OTHER not in log and "argon2" not in log
 
 
@@ -179,24 +186,26 @@ def test_verify_rehashes_an_old_hash(instance, monkeypatch, real_hasher):
     organisers.add(instance, "maria", GOOD)
     monkeypatch.setattr(organisers, "HASHER", real_hasher)
     assert organisers.verify(instance, "maria", GOOD)
-    stored = json.loads((instance / "organisers.json").read_text())["organisers"]["maria"]
-    assert stored["hash"].startswith("$argon2id$v=19$m=65536,t=3,p=1$")
+    assert stored(instance, "maria")["hash"].startswith("$argon2id$v=19$m=65536,t=3,p=1$")
     assert organisers.verify(instance, "maria", GOOD)
 
 
-def test_a_damaged_accounts_file_is_an_error_not_a_traceback(instance):
-    instance.mkdir()
-    (instance / "organisers.json").write_text("{not json")
-    with pytest.raises(organisers.CampaignError, match="cannot be read as an accounts file"):
-        organisers.names(instance)
+def test_names_are_one_account_whatever_their_case_even_at_once(instance):
+    record = {"hash": "$argon2id$x", "session_epoch": "e" * 32, "password_changed": "2026-11-01"}
+    assert organisers.import_account(instance, "Maria", record)
+    assert not organisers.import_account(instance, "MARIA", record)
+    assert organisers.names(instance) == ["Maria"]
+    assert organisers.session_epoch(instance, "maria") == "e" * 32
 
 
 # --- the command line --------------------------------------------------------------------------
 
 
 def run(instance, *args, input=None):
-    """Run `campaign organisers ...` against `instance`."""
-    return CliRunner().invoke(main, ["--instance", str(instance), "organisers", *args], input=input)
+    """Run `campaign organisers ...` against the database `instance`."""
+    return CliRunner().invoke(
+        main, ["--database", instance.url, "organisers", *args], input=input, catch_exceptions=False
+    )
 
 
 def test_cli_add_asks_twice_then_list_and_remove(instance):
@@ -254,12 +263,28 @@ def test_cli_password_changes_it(instance):
     assert result.exit_code == 1 and "no organiser called 'nobody'" in result.output
 
 
-def test_cli_instance_from_the_environment(instance):
+def test_cli_database_from_the_environment(instance, tmp_path):
     result = CliRunner().invoke(
         main,
-        ["organisers", "add", "anna"],
+        ["--instance", str(tmp_path / "unused"), "organisers", "add", "anna"],
         input=f"{GOOD}\n{GOOD}\n",
-        env={"CAMPAIGN_INSTANCE": str(instance)},
+        env={"CAMPAIGN_DATABASE_URL": instance.url},
     )
     assert result.exit_code == 0, result.output
     assert organisers.names(instance) == ["anna"]
+
+
+def test_cli_default_is_the_sqlite_file_of_the_instance_folder(tmp_path):
+    folder = tmp_path / "instance"
+    result = CliRunner().invoke(
+        main,
+        ["--instance", str(folder), "organisers", "add", "anna"],
+        input=f"{GOOD}\n{GOOD}\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert (folder / "campaign.sqlite3").stat().st_mode & 0o077 == 0  # it holds the hashes
+    assert run_in(folder, "list").output == "anna\n"
+
+
+def run_in(folder, *args):
+    return CliRunner().invoke(main, ["--instance", str(folder), "organisers", *args])

@@ -1,58 +1,66 @@
-"""campaign.storage.reports: what came of a letter, counted as (office, channel, kind, day)."""
+"""campaign.storage.reports: what came of a letter, counted as (office, channel, kind, day).
+
+Every test runs on SQLite and on PostgreSQL (the `database` fixture of tests/conftest.py).
+"""
 
 import csv
 import io
-import sqlite3
 
 import pytest
+import sqlalchemy as sa
 
 from campaign.errors import CampaignError
 from campaign.storage import counts, reports
+from campaign.storage.tables import reports as table
 
 REACHABLE = {"it-interior": ("post", "phone"), "kz-president": ("post", "email", "phone")}
 
 
 @pytest.fixture
-def db(tmp_path):
-    """The counts database, with letters counted and a few reports."""
-    path = tmp_path / "counts.sqlite3"
-    counts.record(path, "it-interior", "post", day="2026-11-01")
-    reports.record_many(path, [("it-interior", "post", "returned")], "2026-11-20")
+def db(database):
+    """A database with a letter counted and a few reports."""
+    counts.record(database, "it-interior", "post", day="2026-11-01")
+    reports.record_many(database, [("it-interior", "post", "returned")], "2026-11-20")
     reports.record_many(
-        path,
+        database,
         [("it-interior", "post", "returned"), ("kz-president", "email", "answered")],
         "2026-11-22",
     )
-    reports.record_many(path, [("it-interior", "phone", "no_answer")], "2026-11-22")
-    return path
+    reports.record_many(database, [("it-interior", "phone", "no_answer")], "2026-11-22")
+    return database
+
+
+def stored(db) -> list[tuple]:
+    """Every row of the reports table, as stored."""
+    with db.read() as tx:
+        query = sa.select(table).order_by(table.c.day, table.c.office, table.c.channel)
+        return [tuple(row) for row in tx.execute(query)]
 
 
 def test_the_table_holds_office_channel_kind_day_and_a_count_and_nothing_else(db):
-    with sqlite3.connect(db) as connection:
-        columns = [row[1] for row in connection.execute("PRAGMA table_info(reports)")]
-        stored = connection.execute(
-            "SELECT * FROM reports ORDER BY day, office, channel"
-        ).fetchall()
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+    assert [column.name for column in table.columns] == ["office", "channel", "kind", "day", "n"]
+    with db.read() as tx:
+        columns = [column["name"] for column in sa.inspect(tx.connection).get_columns("reports")]
     assert columns == ["office", "channel", "kind", "day", "n"]
-    assert stored == [
+    assert stored(db) == [
         ("it-interior", "post", "returned", "2026-11-20", 1),
         ("it-interior", "phone", "no_answer", "2026-11-22", 1),
         ("it-interior", "post", "returned", "2026-11-22", 1),
         ("kz-president", "email", "answered", "2026-11-22", 1),
     ]
-    assert tables - {"sqlite_autoindex_reports_1", "sqlite_autoindex_counts_1"} == {
-        "counts",
-        "reports",
-    }  # beside the counts, in the same file; no other table
     assert counts.total(db) == 1  # the counts are not touched
 
 
-def test_the_day_is_today_in_utc_and_only_the_day(tmp_path):
-    path = tmp_path / "counts.sqlite3"
-    reports.record_many(path, [("it-interior", "post", "acknowledged")])
-    [(day,)] = sqlite3.connect(path).execute("SELECT day FROM reports").fetchall()
-    assert len(day) == 10 and day == counts.check_day(None)  # YYYY-MM-DD: no time of day
+def test_a_report_again_adds_to_its_row(db):
+    reports.record_many(db, [("it-interior", "post", "returned")], "2026-11-22")
+    assert ("it-interior", "post", "returned", "2026-11-22", 2) in stored(db)
+    assert reports.total(db) == 5
+
+
+def test_the_day_is_today_in_utc_and_only_the_day(database):
+    reports.record_many(database, [("it-interior", "post", "acknowledged")])
+    [row] = stored(database)
+    assert len(row[3]) == 10 and row[3] == counts.check_day(None)  # YYYY-MM-DD: no time of day
 
 
 def test_views_for_the_dashboard(db):
@@ -66,6 +74,12 @@ def test_views_for_the_dashboard(db):
     assert rows[0] == ["office", "channel", "kind", "day", "reports"]
     assert rows[1] == ["it-interior", "post", "returned", "2026-11-20", "1"]
     assert len(rows) == 5
+
+
+def test_an_empty_table_has_no_reports(database):
+    assert reports.total(database) == 0
+    assert reports.by_office(database) == {} and reports.rows(database) == []
+    assert reports.reports_csv(database) == "office,channel,kind,day,reports\r\n"
 
 
 def test_problems_count_after_the_day_an_office_was_verified(db):
@@ -89,27 +103,22 @@ def test_problems_count_after_the_day_an_office_was_verified(db):
         (("it-interior", "post", "returned'; DROP TABLE reports; --"), "unknown kind"),
     ],
 )
-def test_only_known_offices_by_their_channels_with_a_known_kind(tmp_path, letter, message):
-    path = tmp_path / "counts.sqlite3"
+def test_only_known_offices_by_their_channels_with_a_known_kind(database, letter, message):
     with pytest.raises(CampaignError, match=message):
-        reports.record_many(path, [letter], reachable=REACHABLE)
-    assert reports.total(path) == 0
+        reports.record_many(database, [letter], reachable=REACHABLE)
+    assert reports.total(database) == 0
 
 
-def test_one_letter_one_kind_in_a_report_and_repeats_count_once(tmp_path):
-    path = tmp_path / "counts.sqlite3"
+def test_one_letter_one_kind_in_a_report_and_repeats_count_once(database):
     with pytest.raises(CampaignError, match="one kind per office and channel"):
         reports.record_many(
-            path,
+            database,
             [("it-interior", "post", "returned"), ("it-interior", "post", "answered")],
             reachable=REACHABLE,
         )
-    assert reports.total(path) == 0
+    assert reports.total(database) == 0
     letter = ("it-interior", "post", "answered")
-    assert reports.record_many(path, [letter] * 50, reachable=REACHABLE) == 1
-    assert reports.total(path) == 1
+    assert reports.record_many(database, [letter] * 50, reachable=REACHABLE) == 1
+    assert reports.total(database) == 1
+    assert reports.record_many(database, [], reachable=REACHABLE) == 0
 
-
-def test_a_database_that_cannot_be_opened_is_a_campaign_error(tmp_path):
-    with pytest.raises(CampaignError, match="cannot open the reports database"):
-        reports.total(tmp_path / "no-such-folder" / "counts.sqlite3")

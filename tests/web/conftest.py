@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
+import secrets
 from pathlib import Path
 
 import pytest
@@ -65,18 +65,19 @@ def client(app):
 
 
 @pytest.fixture(scope="session")
-def accounts_file(tmp_path_factory) -> Path:
-    """organisers.json with one organiser, made once: an argon2 hash takes about a second."""
-    folder = tmp_path_factory.mktemp("accounts")
-    organisers.add(folder, ORGANISER, PASSPHRASE)
-    return organisers.accounts_path(folder)
+def account_record() -> dict[str, str]:
+    """ORGANISER's stored account, made once: an argon2 hash takes about a second."""
+    return {
+        "hash": organisers.HASHER.hash(PASSPHRASE),
+        "session_epoch": secrets.token_urlsafe(24),
+        "password_changed": "2026-11-01T09:00:00+00:00",
+    }
 
 
 @pytest.fixture
-def organiser(instance: Path, accounts_file: Path) -> str:
-    """The name of an organiser with an account in the app's instance folder."""
-    instance.mkdir(parents=True, exist_ok=True)
-    shutil.copy(accounts_file, organisers.accounts_path(instance))
+def organiser(site: Site, account_record: dict[str, str]) -> str:
+    """The name of an organiser with an account in the database of the app's instance."""
+    assert organisers.import_account(site.database, ORGANISER, account_record)
     return ORGANISER
 
 

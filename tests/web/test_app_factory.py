@@ -6,6 +6,8 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
 from campaign.web import create_app
 from campaign.web.config import PROJECT_ROOT
 from campaign.web.i18n import TRANSLATIONS
@@ -16,7 +18,9 @@ def test_defaults_point_at_the_bundled_campaign(instance):
     app = create_app({"INSTANCE_PATH": str(instance)})
     assert Path(app.config["RECIPIENTS"]) == PROJECT_ROOT / "recipients.yaml"
     assert Path(app.config["TEMPLATES"]) == PROJECT_ROOT / "letter_templates"
-    assert Path(app.config["COUNTS_DB"]) == instance / "counts.sqlite3"
+    assert (
+        app.extensions["campaign.site"].database.url == f"sqlite:///{instance / 'campaign.sqlite3'}"
+    )
     assert app.config["MAX_CONTENT_LENGTH"] == 256 * 1024
     assert app.test_client().get("/").status_code == 200
 
@@ -42,7 +46,13 @@ def test_secret_key_is_made_once_private_and_shared(instance):
     second = create_app({"INSTANCE_PATH": str(instance)})
     assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text()
     assert len(first.config["SECRET_KEY"]) >= 64
-    assert [p.name for p in instance.iterdir()] == ["secret_key"]  # no temporary file left
+    made = sorted(p.name for p in instance.iterdir())
+    assert made == [
+        "campaign.sqlite3",
+        "campaign.sqlite3-shm",
+        "campaign.sqlite3-wal",
+        "secret_key",
+    ]
 
 
 def test_secret_key_from_the_environment_wins(instance, monkeypatch):
@@ -80,3 +90,35 @@ def test_translations_are_compiled_at_start(app):
         mo = TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo"
         po = mo.with_suffix(".po")
         assert mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime
+
+
+def test_a_database_gone_away_is_503_with_retry_after(config, postgres):
+    name = postgres.new_database()
+    client = create_app({**config, "DATABASE_URL": postgres.url(name)}).test_client()
+    assert client.get("/").status_code == 200
+    postgres.drop_database(name)  # the server ends every connection to it
+    response = client.get("/?lang=it")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "10"
+    assert "Il sito non riesce a raggiungere i suoi dati" in response.get_data(as_text=True)
+    assert "postgresql" not in response.get_data(as_text=True)  # no detail for supporters
+
+
+def test_the_pdf_workers_share_the_cores_among_the_web_processes(instance, monkeypatch):
+    cores = len(os.sched_getaffinity(0))
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    assert app.extensions["campaign.guards"].renders.size == cores  # `flask run`: all of them
+    monkeypatch.setenv("CAMPAIGN_WEB_PROCESSES", str(cores))  # as gunicorn's config sets it
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    assert app.extensions["campaign.guards"].renders.size == 1
+    app = create_app({"INSTANCE_PATH": str(instance), "PDF_RENDERS_PER_PROCESS": 3})
+    assert app.extensions["campaign.guards"].renders.size == 3
+
+
+@pytest.mark.parametrize("value", ["two", "0", "-1", "1.5", ""])
+def test_a_wrong_number_of_web_processes_is_refused_by_name(instance, monkeypatch, value):
+    monkeypatch.setenv("CAMPAIGN_WEB_PROCESSES", value)
+    if not value:  # empty: not set, the default
+        assert create_app({"INSTANCE_PATH": str(instance)}).config["WEB_PROCESSES"] == 1
+        return
+    with pytest.raises(RuntimeError, match=r"WEB_PROCESSES \(CAMPAIGN_WEB_PROCESSES\) is "):
+        create_app({"INSTANCE_PATH": str(instance)})

@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from campaign.directory.addresses import countries
+from campaign.directory.schema import DISCLOSURES
 from campaign.editing import campaign_fields
 from campaign.errors import CampaignError, ConflictError, InvalidData
 from campaign.letters import states
@@ -15,6 +17,8 @@ from campaign.web.admin.campaign_form import CampaignForm, StateForm
 from campaign.web.admin.common import messages_of, open_campaign, opened, save_yaml
 from campaign.web.admin.fields import flat_values, reload
 from campaign.web.current import loaded
+from campaign.web.i18n import ui_language
+from campaign.web.public.forms import disclosure_label
 from campaign.yamlfile.read import load_document
 
 
@@ -123,6 +127,8 @@ def campaign_page(
         state=states.state_of(current),
         written_state=current.state,
         deadline_passed=states.deadline_passed(current),
+        disclosure_choices=[(rule, disclosure_label(rule)) for rule in DISCLOSURES],
+        country_choices=[("", _("(choose)")), *countries(ui_language()).items()],
         deadline=current.deadline,
         thanks_files=[thanks_name(language) for language in appeal.thanks],
     )

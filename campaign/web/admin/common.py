@@ -14,7 +14,7 @@ from campaign.editing import campaign_fields
 from campaign.errors import CampaignError, ConflictError, InvalidData, Problem, TemplateError
 from campaign.site import CAMPAIGN_FILE
 from campaign.storage import versions
-from campaign.web.current import site
+from campaign.web.current import database, site
 from campaign.yamlfile import load_document
 
 
@@ -49,7 +49,7 @@ def save_yaml(
 
 def opened(file_name: str, version: str) -> bytes | None:
     """The content an organiser opened (its version), when the history knows it."""
-    return versions.find(site().instance, file_name, version)
+    return versions.find(database(), file_name, version)
 
 
 def console_path(wanted: str | None, fallback: str) -> str:

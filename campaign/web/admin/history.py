@@ -11,7 +11,7 @@ from campaign.storage import audit, safe_files, versions
 from campaign.web.admin import bp
 from campaign.web.admin.common import messages_of, who
 from campaign.web.admin.forms import RestoreForm
-from campaign.web.current import site
+from campaign.web.current import database, site
 
 NOW = "now"
 
@@ -19,12 +19,12 @@ NOW = "now"
 @bp.get("/history")
 def history():
     """Every editable file with its last versions, and the audit log."""
-    files = {name: versions.list_versions(site().instance, name, 3) for name in editable()}
+    files = {name: versions.list_versions(database(), name, 3) for name in editable()}
     return render_template(
         "admin/history.html",
         active_page="admin.history",
         files=files,
-        changes=audit.recent_changes(site().instance, 50),
+        changes=audit.recent_changes(database(), 50),
     )
 
 
@@ -32,7 +32,7 @@ def history():
 def history_file(file_name: str):
     """The versions of one file; ?a=&b= shows the changes from version a to b (or "now")."""
     check_file(file_name)
-    kept = versions.list_versions(site().instance, file_name, 100)
+    kept = versions.list_versions(database(), file_name, 100)
     path = site().path_of(file_name)
     first, second = request.args.get("a", ""), request.args.get("b", NOW)
     diff, error = "", []
@@ -88,8 +88,8 @@ def compare(file_name: str, first: str, second: str) -> str:
     """The unified diff from version `first` to version `second` (or to the file now)."""
     if second == NOW:
         return editing.compare_version(site(), file_name, first)
-    old = versions.read(site().instance, file_name, first).decode("utf-8", "replace")
-    new = versions.read(site().instance, file_name, second).decode("utf-8", "replace")
+    old = versions.read(database(), file_name, first).decode("utf-8", "replace")
+    new = versions.read(database(), file_name, second).decode("utf-8", "replace")
     return versions.diff(old, new, f"{file_name} ({first})", f"{file_name} ({second})")
 
 

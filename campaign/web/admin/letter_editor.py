@@ -24,7 +24,7 @@ from campaign.web.admin.common import (
 )
 from campaign.web.admin.fields import add_errors, by_name, flat_values, posted_or, reload
 from campaign.web.admin.forms import LetterForm, SubjectsForm, asks_form_class
-from campaign.web.current import download, loaded, site
+from campaign.web.current import database, download, loaded, site
 
 
 @bp.get("/letters")
@@ -207,7 +207,7 @@ def letter_page(language, offices, office, form: LetterForm, *, conflict=None):
         preview_error=preview_error,
         conflict=conflict,
         file_name=file_name,
-        kept=versions.list_versions(site().instance, file_name, 8),
+        kept=versions.list_versions(database(), file_name, 8),
     )
     return html, 409 if conflict else (400 if form.refused() else 200)
 

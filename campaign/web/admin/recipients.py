@@ -18,7 +18,7 @@ from campaign.web.admin import bp, merge, office_form
 from campaign.web.admin.common import messages_of, open_directory, opened, save_yaml
 from campaign.web.admin.fields import add_errors, posted_or, reload
 from campaign.web.admin.office_form import DeleteForm, DuplicateForm, OfficeForm
-from campaign.web.current import counts_db, site
+from campaign.web.current import database, loaded, site
 from campaign.web.i18n import ui_language
 from campaign.yamlfile import load_document
 
@@ -48,7 +48,7 @@ def recipients():
         changes=directory_changes(),
         # Letters reported returned or bounced since each office was last checked.
         problems=reports.problems_since(
-            counts_db(), {office.id: office.verified for office in current.recipients}
+            database(), {office.id: office.verified for office in current.recipients}
         ),
     )
 
@@ -166,7 +166,7 @@ def office_form_of(
         for office in (offices.recipients if offices else ())
         if office.id != own and not states.is_paused(office)
     ]
-    form.set_choices(ui_language(), others)
+    form.set_choices(ui_language(), others, loaded().appeal.campaign.disclosure)
     return form
 
 
@@ -241,7 +241,7 @@ def office_page(
 def directory_changes(limit: int = 15) -> list[audit.Change]:
     """The last changes of recipients.yaml in the audit log."""
     name = site().recipients.name
-    return [change for change in audit.recent_changes(site().instance, 100) if change.file == name][
+    return [change for change in audit.recent_changes(database(), 100) if change.file == name][
         :limit
     ]
 

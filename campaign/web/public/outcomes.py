@@ -15,7 +15,7 @@ from campaign.directory import channels
 from campaign.errors import CampaignError
 from campaign.rulebook import Loaded
 from campaign.storage import reports
-from campaign.web.current import counts_db, loaded
+from campaign.web.current import database, loaded
 from campaign.web.guards import client_key
 from campaign.web.i18n import ui_language
 from campaign.web.public.campaign_page import Office, office
@@ -61,7 +61,7 @@ def report_post():
             chosen.append((office_id, channel, kind))
     try:
         number = (
-            reports.record_many(counts_db(), chosen, reachable=reachable(current)) if chosen else 0
+            reports.record_many(database(), chosen, reachable=reachable(current)) if chosen else 0
         )
     except CampaignError:
         abort(400)

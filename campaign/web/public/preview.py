@@ -9,9 +9,8 @@ from werkzeug.datastructures import MultiDict
 
 from campaign import limits
 from campaign.directory import channels
-from campaign.directory.addresses import recipient_lines
 from campaign.errors import InvalidData, Problem
-from campaign.letters import drafts, states
+from campaign.letters import disclosure, drafts, states
 from campaign.letters.render import render_call_script, render_letter
 from campaign.letters.senders import make_sender
 from campaign.models import LANGUAGES, Letter, Phone, Recipient, Sender, split_paragraphs
@@ -43,6 +42,9 @@ class Card:
     phones: tuple[Phone, ...]
     faxes: tuple[Phone, ...]
     channels: tuple[str, ...]  # for "I sent it"
+    learned: disclosure.Learned  # what the office learns of the supporter, by each channel
+    safety_note: str = ""  # the organisers' note on this office, in `safety_note_language`
+    safety_note_language: str = ""
     talking_points: tuple[str, ...] = ()  # in the interface language, beside the editor
     standard: bool = False  # the template's text and no note: say, once, that yours counts more
 
@@ -128,15 +130,23 @@ def field_names(office_id: str) -> tuple[str, str]:
     return f"subject-{office_id}", f"body-{office_id}"
 
 
-def card(loaded: Loaded, letter: Letter, ui_language: str, standard: bool = False) -> Card:
-    """The preview card of one letter: address, translation, drafts, call script, points."""
+def card(
+    loaded: Loaded,
+    letter: Letter,
+    ui_language: str,
+    supporter_email: str = "",
+    standard: bool = False,
+) -> Card:
+    """The preview card of one letter: address, translation, drafts, call script, points, and
+    what the office learns about the supporter (`supporter_email`: the address as typed)."""
     office, sender = letter.recipient, letter.sender
     translation = None
     if letter.language != ui_language:
         translation = render_letter(loaded.appeal, office, sender, ui_language)
+    note, note_language = disclosure.safety_note(office, ui_language)
     return Card(
         letter=letter,
-        address=recipient_lines(office, letter.language, from_country=sender.country),
+        address=disclosure.window_lines(letter),
         translation=translation,
         mailto=drafts.mailto(letter),
         webmail=drafts.webmail_links(letter),
@@ -150,4 +160,7 @@ def card(loaded: Loaded, letter: Letter, ui_language: str, standard: bool = Fals
         # The points argue the appeal: a thank-you letter has none.
         talking_points=() if loaded.appeal.thanks_only else talking_points(office, ui_language),
         standard=standard,
+        learned=disclosure.learned(letter, supporter_email),
+        safety_note=note,
+        safety_note_language=note_language,
     )

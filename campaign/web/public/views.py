@@ -23,7 +23,8 @@ from campaign.letters import drafts, pdf, states
 from campaign.models import Letter, localized
 from campaign.rulebook import Loaded
 from campaign.storage import counts
-from campaign.web.current import counts_db, download, loaded
+from campaign.text import one_line
+from campaign.web.current import database, download, loaded
 from campaign.web.guards import client_key
 from campaign.web.i18n import ui_language
 from campaign.web.public import preview as build
@@ -38,7 +39,7 @@ def campaign_page():
     """The campaign: what happened, who says so, whom to write to, and the call to act."""
     current = loaded()
     return render_template(
-        "campaign.html", page=campaign_view(current, ui_language()), total=counts.total(counts_db())
+        "campaign.html", page=campaign_view(current, ui_language()), total=counts.total(database())
     )
 
 
@@ -109,15 +110,17 @@ def office_eml(office_id: str):
 
 @bp.post("/sent")
 def sent():
-    """Count the letters the supporter says they sent; nothing about them is kept."""
+    """Count the letters a supporter says they sent, once a receipt; nothing about them is kept."""
     current = loaded()
-    current_app.extensions["campaign.guards"].sent_limiter.hit(client_key())
     reported = [value.partition(":")[::2] for value in request.form.getlist("sent")]
+    receipt = request.form.get("receipt", "")
+    # A repeat of a report already counted (the browser, or a proxy retrying after a worker
+    # died) gets the same answer, without using up the client's reports.
+    if not counts.is_counted(database(), receipt, reported):
+        current_app.extensions["campaign.guards"].sent_limiter.hit(client_key())
     try:
-        number = (
-            counts.record_many(counts_db(), reported, reachable=reachable(current))
-            if reported
-            else 0
+        number = counts.record_many(
+            database(), reported, reachable=reachable(current), receipt=receipt
         )
     except CampaignError:
         abort(400)
@@ -135,7 +138,7 @@ def thanks():
     return render_template(
         "thanks.html",
         number=max(number, 0),
-        total=counts.total(counts_db()),
+        total=counts.total(database()),
         report_url=url_for("public.report", sent=sent),
     )
 
@@ -216,9 +219,10 @@ def preview_page(
     `standard`: the offices whose letter is still the template's, with no note: their cards
     say, once, that a personal letter carries more weight.
     """
-    language = ui_language()
+    language, typed_email = ui_language(), one_line(form.email.data or "")  # as make_sender
     cards = [
-        build.card(current, letter, language, letter.recipient.id in standard) for letter in letters
+        build.card(current, letter, language, typed_email, letter.recipient.id in standard)
+        for letter in letters
     ]
     html = render_template(
         "preview.html",
@@ -233,6 +237,7 @@ def preview_page(
         body_limit=limits.BODY,
         paragraph_limit=limits.PARAGRAPHS,
         page_limit=limits.PDF_PAGES,
+        receipt=counts.new_receipt(),  # makes the "I sent it" form's report count once
     )
     return html, 400 if errors else 200
 

@@ -14,7 +14,7 @@ from tests.web.pages import page
 def record(app, office: str, channel: str, day: str, times: int = 1) -> None:
     """Count letters as "I sent it" would."""
     for _ in range(times):
-        counts.record(app.config["COUNTS_DB"], office, channel, day)
+        counts.record(app.extensions["campaign.site"].database, office, channel, day)
 
 
 def test_an_empty_dashboard(admin):

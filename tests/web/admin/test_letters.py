@@ -92,17 +92,17 @@ def test_preview_as_pdf(admin):
     assert response.headers["Content-Disposition"].startswith("inline;")
 
 
-def test_save_a_letter_keeps_the_previous_version(admin, templates_dir, instance, organiser):
+def test_save_a_letter_keeps_the_previous_version(admin, templates_dir, instance, organiser, site):
     data, _ = letter_form(admin)
     old = body_file(templates_dir).read_text(encoding="utf-8")
     data["source"] = data["source"].replace("\r\n", "\n") + "\nA saved sentence.\n"
     response = admin.post("/admin/letters/en", data={**data, "action": "save"})
     assert response.status_code == 303
     assert body_file(templates_dir).read_text(encoding="utf-8").endswith("A saved sentence.\n")
-    kept = versions.list_versions(instance, "letter.en.txt")
+    kept = versions.list_versions(site.database, "letter.en.txt")
     assert kept[0].who == organiser
-    assert versions.read(instance, "letter.en.txt", kept[1].id).decode() == old
-    assert audit.recent_changes(instance, 1)[0].file == "letter.en.txt"
+    assert versions.read(site.database, "letter.en.txt", kept[1].id).decode() == old
+    assert audit.recent_changes(site.database, 1)[0].file == "letter.en.txt"
     after = admin.get(response.headers["Location"]).get_data(as_text=True)
     assert "The en letter was saved." in after
 
@@ -157,13 +157,13 @@ def test_a_save_over_a_newer_version_is_a_conflict_and_keeps_the_text(
     assert "My own sentence." not in path.read_text(encoding="utf-8")
 
 
-def test_restore_an_old_version(admin, templates_dir, instance):
+def test_restore_an_old_version(admin, templates_dir, instance, site):
     original = body_file(templates_dir).read_text(encoding="utf-8")
     data, _ = letter_form(admin)
     data["source"] = "Only this sentence, and {{ ask }}.\n"
     assert admin.post("/admin/letters/en", data={**data, "action": "save"}).status_code == 303
     html = admin.get("/admin/letters/en").get_data(as_text=True)
-    oldest = versions.list_versions(instance, "letter.en.txt")[-1]
+    oldest = versions.list_versions(site.database, "letter.en.txt")[-1]
     response = admin.post(
         "/admin/history/letter.en.txt/restore",
         data={
@@ -176,15 +176,15 @@ def test_restore_an_old_version(admin, templates_dir, instance):
     assert response.status_code == 303
     assert response.headers["Location"] == "/admin/letters/en"
     assert body_file(templates_dir).read_text(encoding="utf-8") == original
-    assert audit.recent_changes(instance, 1)[0].action == "restore"
+    assert audit.recent_changes(site.database, 1)[0].action == "restore"
     assert "is back in letter.en.txt" in admin.get("/admin/letters/en").get_data(as_text=True)
 
 
-def test_compare_two_versions(admin, instance):
+def test_compare_two_versions(admin, instance, site):
     data, _ = letter_form(admin)
     data["source"] = data["source"].replace("I am writing to you", "I write to you")
     assert admin.post("/admin/letters/en", data={**data, "action": "save"}).status_code == 303
-    kept = versions.list_versions(instance, "letter.en.txt")
+    kept = versions.list_versions(site.database, "letter.en.txt")
     response = admin.get(f"/admin/history/letter.en.txt?a={kept[1].id}&b={kept[0].id}")
     found = page(response)
     removed = [line.text for line in found.all("del")]
@@ -276,6 +276,7 @@ def test_asks_after_a_conflict_keep_mine_and_show_theirs(app, admin, recipients_
     sign_in(other)
     theirs = asks_form(other)
     theirs["ask-kz-president"] = "free Alma Shalabayeva"
+    theirs["ask-it-justice"] = "look into the case"  # changed by both: a conflict
     assert other.post("/admin/letters/en/asks", data=theirs).status_code == 303
     mine["ask-it-justice"] = "reopen the case"
     response = admin.post("/admin/letters/en/asks", data=mine)

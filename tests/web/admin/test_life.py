@@ -240,7 +240,7 @@ def test_talking_points_are_saved_one_a_line_and_checked(admin, recipients_file)
 
 
 def test_returned_letters_since_the_check_flag_the_office(app, admin):
-    database = app.config["COUNTS_DB"]
+    database = app.extensions["campaign.site"].database
     reports.record_many(database, [("it-interior", "post", "returned")], "2026-11-21")  # before
     html = page(admin.get("/admin/recipients"))
     assert not html.all(id="problems-it-interior")  # verified on 2026-11-22
@@ -255,7 +255,7 @@ def test_returned_letters_since_the_check_flag_the_office(app, admin):
 
 
 def test_the_dashboard_shows_the_reports_and_their_csv(app, admin):
-    database = app.config["COUNTS_DB"]
+    database = app.extensions["campaign.site"].database
     assert page(admin.get("/admin/dashboard")).one(id="no-reports")
     reports.record_many(database, [("it-interior", "post", "returned")], "2026-11-21")
     reports.record_many(

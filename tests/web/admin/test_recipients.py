@@ -65,14 +65,14 @@ def test_the_edit_form_shows_every_field_and_the_address_as_it_prints(admin):
     assert "00184 ROMA RM" in printed.text and "ITALY" in printed.text
 
 
-def test_add_an_office(admin, recipients_file, instance, organiser):
+def test_add_an_office(admin, recipients_file, instance, organiser, site):
     response = admin.post("/admin/recipients/new", data=new_office(admin))
     assert response.status_code == 303
     assert response.headers["Location"] == "/admin/recipients/it-senate/edit"
     saved = directory.load(recipients_file).get("it-senate")
     assert saved.office == "Senate of Italy"
     assert saved.phones[0].e164 == "+390668851"
-    last = audit.recent_changes(instance, 1)[0]
+    last = audit.recent_changes(site.database, 1)[0]
     assert (last.who, last.action, last.office) == (organiser, "add", "it-senate")
     listed = admin.get("/admin/recipients").get_data(as_text=True)
     assert "it-senate" in listed and organiser in listed  # the last changes, with who
@@ -168,14 +168,17 @@ def test_a_conflict_names_the_change_and_keeps_the_input(app, admin, recipients_
     sign_in(other)
     theirs, _ = office_form(other, "it-interior")
     theirs["person"] = "Matteo Piantedosi"
+    theirs["title"] = "Minister of the Interior"
     assert other.post("/admin/recipients/it-interior/edit", data=theirs).status_code == 303
 
-    mine["title"] = "My new title"
+    mine["title"] = "My new title"  # the title: changed by both, so a conflict
     mine["phones"] = "+39 06 4651 1111"
     response = admin.post("/admin/recipients/it-interior/edit", data=mine)
     assert response.status_code == 409
     found = page(response)
     conflict = found.one("div", id="conflict").text
+    assert "it-interior.title was changed by someone else" in conflict
+    assert "you changed it too" in conflict
     assert "it-interior.person was changed by someone else" in conflict
     assert "Angelino Alfano → Matteo Piantedosi" in conflict
     assert found.one("input", id="title").attrs["value"] == "My new title"
@@ -184,13 +187,28 @@ def test_a_conflict_names_the_change_and_keeps_the_input(app, admin, recipients_
     assert found.one("input", id="person").attrs["value"] == "Matteo Piantedosi"
     assert "Someone else changed this" in found.one("p", id="person-note").text
     saved = directory.load(recipients_file).get("it-interior")
-    assert saved.person == "Matteo Piantedosi" and saved.title != "My new title"
+    assert saved.person == "Matteo Piantedosi" and saved.title == "Minister of the Interior"
     again = {**field_values(response.get_data(as_text=True)), "csrf_token": mine["csrf_token"]}
     again["version"] = found.one("input", name="version").attrs["value"]
     assert admin.post("/admin/recipients/it-interior/edit", data=again).status_code == 303
     saved = directory.load(recipients_file).get("it-interior")
     assert (saved.person, saved.title) == ("Matteo Piantedosi", "My new title")
     assert saved.phones[0].e164 == "+390646511111"
+
+
+def test_different_fields_of_one_office_saved_by_two_organisers_are_merged(
+    app, admin, recipients_file, organiser
+):
+    mine, _ = office_form(admin, "it-interior")
+    other = app.test_client()
+    sign_in(other)
+    theirs, _ = office_form(other, "it-interior")
+    theirs["person"] = "Matteo Piantedosi"
+    assert other.post("/admin/recipients/it-interior/edit", data=theirs).status_code == 303
+    mine["title"] = "My new title"  # my form still holds the old person: not written back
+    assert admin.post("/admin/recipients/it-interior/edit", data=mine).status_code == 303
+    saved = directory.load(recipients_file).get("it-interior")
+    assert (saved.person, saved.title) == ("Matteo Piantedosi", "My new title")
 
 
 def test_a_field_both_organisers_changed_keeps_mine_and_says_so(app, admin, organiser):
@@ -228,7 +246,7 @@ def test_duplicate_under_a_taken_id_is_refused(admin):
     assert "already an office" in response.get_data(as_text=True)
 
 
-def test_delete_asks_first_then_deletes(admin, recipients_file, instance):
+def test_delete_asks_first_then_deletes(admin, recipients_file, instance, site):
     confirm = admin.get("/admin/recipients/it-justice/delete")
     assert "Yes, delete it-justice" in confirm.get_data(as_text=True)
     assert "it-justice" in directory.load(recipients_file).ids  # nothing happened yet
@@ -236,19 +254,30 @@ def test_delete_asks_first_then_deletes(admin, recipients_file, instance):
     response = admin.post("/admin/recipients/it-justice/delete", data=data)
     assert response.status_code == 303
     assert "it-justice" not in directory.load(recipients_file).ids
-    assert audit.recent_changes(instance, 1)[0].action == "delete"
+    assert audit.recent_changes(site.database, 1)[0].action == "delete"
     assert "it-justice was deleted" in admin.get("/admin/recipients").get_data(as_text=True)
 
 
-def test_delete_of_a_changed_directory_is_a_conflict(app, admin, recipients_file):
+def test_delete_of_an_office_changed_meanwhile_is_a_conflict(admin, recipients_file):
+    data, _ = form_of(admin, "/admin/recipients/it-justice/delete")
+    other, _ = office_form(admin, "it-justice")
+    other["person"] = "Anna Maria Cancellieri"
+    assert admin.post("/admin/recipients/it-justice/edit", data=other).status_code == 303
+    response = admin.post("/admin/recipients/it-justice/delete", data=data)
+    assert response.status_code == 400
+    assert "it-justice.person was changed" in response.get_data(as_text=True)
+    assert "it-justice" in directory.load(recipients_file).ids
+
+
+def test_delete_after_a_change_of_another_office_is_merged(admin, recipients_file):
     data, _ = form_of(admin, "/admin/recipients/it-justice/delete")
     other, _ = office_form(admin, "kz-president")
     other["person"] = "Kassym-Jomart Tokayev"
     assert admin.post("/admin/recipients/kz-president/edit", data=other).status_code == 303
-    response = admin.post("/admin/recipients/it-justice/delete", data=data)
-    assert response.status_code == 400
-    assert "kz-president.person was changed" in response.get_data(as_text=True)
-    assert "it-justice" in directory.load(recipients_file).ids
+    assert admin.post("/admin/recipients/it-justice/delete", data=data).status_code == 303
+    saved = directory.load(recipients_file)
+    assert "it-justice" not in saved.ids
+    assert saved.get("kz-president").person == "Kassym-Jomart Tokayev"
 
 
 @pytest.mark.parametrize("action", ["edit", "duplicate", "delete"])

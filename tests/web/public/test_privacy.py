@@ -122,7 +122,12 @@ def run_journey(base: str) -> None:
     assert status == 200 and b"Xylophonist" in eml
     assert browser.post("/letters.pdf", {**edited, "csrf_token": "bad"})[0] == 400
     assert browser.post("/preview", {**edited, "subject-it-interior": ""})[0] == 400
-    sent = {"csrf_token": token(preview), "sent": ["it-interior:post", "kz-nsc-atyrau:email"]}
+    receipt = re.search(rb'name="receipt" value="([^"]+)"', preview).group(1).decode()
+    sent = {
+        "csrf_token": token(preview),
+        "receipt": receipt,
+        "sent": ["it-interior:post", "kz-nsc-atyrau:email"],
+    }
     status, thanks = browser.post("/sent", sent)
     assert status == 200 and b"2 letters" in thanks
     assert browser.get("/?lang=ru")[0] == 200
@@ -132,12 +137,12 @@ def test_the_journey_leaves_no_supporter_data_anywhere(app, server, instance, ca
     caplog.set_level(logging.DEBUG)
     logging.getLogger("werkzeug").setLevel(logging.DEBUG)
     run_journey(server)
-    assert counts.total(app.config["COUNTS_DB"]) == 2
+    assert counts.total(app.extensions["campaign.site"].database) == 2
 
     logs = caplog.text.encode() + "".join(capfd.readouterr()).encode()
     assert b"POST /letters.pdf" in logs  # the server's request log was captured
     files = [path for path in Path(instance).rglob("*") if path.is_file()]
-    assert any(path.name == "counts.sqlite3" for path in files)
+    assert any(path.name == "campaign.sqlite3" for path in files)
     for path in files:
         content = path.read_bytes()
         for needle in needles():

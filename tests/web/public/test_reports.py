@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from campaign.storage import counts, reports
+from campaign.storage.tables import reports as table
 from campaign.web import create_app
 from tests.web.pages import OFFICE_IDS, csrf_token, page
 
@@ -16,11 +18,16 @@ def post(client, **selected):
     return client.post("/report", data={"csrf_token": csrf_token(client, "/report"), **selected})
 
 
+def database(app):
+    """The app's database."""
+    return app.extensions["campaign.site"].database
+
+
 def stored(app) -> list[tuple]:
     """Every row of the reports table, as stored."""
-    reports.total(app.config["COUNTS_DB"])  # the table is made with the first report
-    with sqlite3.connect(app.config["COUNTS_DB"]) as connection:
-        return connection.execute("SELECT * FROM reports ORDER BY office, channel").fetchall()
+    with database(app).read() as tx:
+        query = sa.select(table).order_by(table.c.office, table.c.channel)
+        return [tuple(row) for row in tx.execute(query)]
 
 
 def test_the_form_asks_about_every_office_and_its_channels(client):
@@ -54,7 +61,7 @@ def test_a_report_is_counted_by_office_channel_kind_and_day_only(client, app):
         ("kz-president", "phone", "answered", 1),
     ]
     assert all(len(row) == 5 and len(row[3]) == 10 for row in rows)  # a day, no time
-    assert counts.total(app.config["COUNTS_DB"]) == 0  # a report is not a letter sent
+    assert counts.total(database(app)) == 0  # a report is not a letter sent
 
 
 def test_nothing_chosen_counts_nothing(client, app):
@@ -84,8 +91,10 @@ def test_other_fields_are_ignored_and_never_stored(client, app):
     response = post(client, **{"report-it-interior-post": "acknowledged", "note": "My name is Eve"})
     assert response.status_code == 303
     assert stored(app)[0][:3] == ("it-interior", "post", "acknowledged")
-    with open(app.config["COUNTS_DB"], "rb") as database:
-        assert b"Eve" not in database.read()
+    files = [path for path in Path(app.instance_path).rglob("*") if path.is_file()]
+    assert any(path.name == "campaign.sqlite3" for path in files)
+    for path in files:  # the database and its journal
+        assert b"Eve" not in path.read_bytes(), path.name
 
 
 def test_the_form_needs_its_csrf_token(client, app):
