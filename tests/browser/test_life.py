@@ -131,7 +131,8 @@ def test_paused_office_updates_points_nudge_and_report(
     page.click("#report-submit")
     expect(page.locator("#reported")).to_be_visible()
     fits("report-done", full_page=True)
-    assert reports.by_office(life_server.app.extensions["campaign.site"].database)[office]["acknowledged"] == 1
+    database = life_server.app.extensions["campaign.site"].database
+    assert reports.by_office(database)[office]["acknowledged"] == 1
 
     assert all(url.startswith(life_server.url) for url in watched.requests), "a request left"
     watched.assert_no_console_errors()

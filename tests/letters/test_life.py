@@ -22,6 +22,9 @@ from tests.builders import (
 
 BUNDLED = (TEMPLATES / "campaign.yaml").read_bytes()
 TODAY = dt.date(2026, 11, 22)
+# The lines of `state: open` and of `updates: []` in the bundled file (problems name them).
+STATE = BUNDLED.split(b"\n").index(b"state: open") + 1
+UPDATES = BUNDLED.split(b"\n").index(b"updates: []") + 1
 
 
 def parsed(old: bytes, new: bytes):
@@ -62,7 +65,8 @@ def test_a_pause_needs_its_reason_and_a_win_its_outcome():
         found = problems_of(b"state: open", f"state: {state}".encode())
         assert len(found) == 1
         assert (
-            f"campaign.yaml:98: {key}: the appeal is {state}, so `{key}:` must say it" in found[0]
+            f"campaign.yaml:{STATE}: {key}: the appeal is {state}, so `{key}:` must say it"
+            in found[0]
         )
         assert "English required" in found[0]
 
@@ -86,21 +90,21 @@ def test_the_reason_is_checked_like_every_text():
     long = "x" * 2001
     found = problems_of(b"state: open", f"state: won\noutcome:\n  en: {long}\n".encode())
     assert found == [
-        "campaign.yaml:100: outcome.en: en is 2,001 characters long; the limit is 2,000"
+        f"campaign.yaml:{STATE + 2}: outcome.en: en is 2,001 characters long; the limit is 2,000"
     ]
 
 
 def test_an_unknown_state_names_the_four():
     found = problems_of(b"state: open", b"state: finished")
     assert found == [
-        'campaign.yaml:98: state: state "finished" is not one of open, paused, won, closed'
+        f'campaign.yaml:{STATE}: state: state "finished" is not one of open, paused, won, closed'
     ]
 
 
 def test_the_old_open_key_is_refused_with_the_fix():
     found = problems_of(b"state: open", b"open: false")
     assert found == [
-        "campaign.yaml:98: open: `open:` is replaced by `state:`; write `state: open` (or "
+        f"campaign.yaml:{STATE}: open: `open:` is replaced by `state:`; write `state: open` (or "
         "paused, won, closed) instead of this line"
     ]
 
@@ -144,18 +148,21 @@ def test_updates_with_a_source_a_web_address_or_both():
     [
         (
             "  - date: 2013-09-01\n    text:\n      en: No source.\n",
-            "campaign.yaml:181: updates[0].source: an update needs its source: the id of a "
+            f"campaign.yaml:{UPDATES + 1}: updates[0].source: an update needs its source: the id "
+            "of a "
             "document under sources (source: ...), a web address where it is published (url: "
             "https://...), or both",
         ),
         (
             "  - date: 2013-09-01\n    source: press\n    text:\n      en: Unknown source.\n",
-            'campaign.yaml:182: updates[0].source: "press" is not in sources: statement, '
+            f'campaign.yaml:{UPDATES + 2}: updates[0].source: "press" is not in sources: '
+            "statement, "
             "appeal, quotes",
         ),
         (
             "  - date: 2013-09-01\n    url: example.org/news\n    text:\n      en: No scheme.\n",
-            'campaign.yaml:182: updates[0].url: "example.org/news" is not a web address: a web '
+            f'campaign.yaml:{UPDATES + 2}: updates[0].url: "example.org/news" is not a web '
+            "address: a web "
             "address starts with https:// (or http://)",
         ),
         (
@@ -173,7 +180,8 @@ def test_updates_with_a_source_a_web_address_or_both():
         ),
         (
             '  - date: "1 September 2013"\n    source: appeal\n    text:\n      en: Bad date.\n',
-            'campaign.yaml:181: updates[0].date: date "1 September 2013" is not a date; write '
+            f'campaign.yaml:{UPDATES + 1}: updates[0].date: date "1 September 2013" is not a '
+            "date; write "
             'it as "YYYY-MM-DD"',
         ),
         (

@@ -121,4 +121,3 @@ def test_one_letter_one_kind_in_a_report_and_repeats_count_once(database):
     assert reports.record_many(database, [letter] * 50, reachable=REACHABLE) == 1
     assert reports.total(database) == 1
     assert reports.record_many(database, [], reachable=REACHABLE) == 0
-
