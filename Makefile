@@ -14,7 +14,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # postgresql: the tests start a throwaway server of their own (tests/databases.py).
 APT_PACKAGES := libharfbuzz-subset0 fonts-paratype chromium poppler-utils postgresql zbar-tools
 
-.PHONY: run serve test bench lint system setup clean translations
+# nginx balances several instances (deploy/nginx.conf), as its tests and `make loadtest` do.
+APT_PACKAGES += nginx
+
+.PHONY: run serve test bench loadtest lint system setup clean translations
 
 run: setup
 	$(VENV)/bin/campaign check
@@ -36,6 +39,11 @@ translations: setup
 bench: setup
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/batch_bench.py
+
+# 50 supporters for 60 s on two instances, directly, behind nginx, and with workers killed
+# (about 6 minutes; benchmarks/journey.py --help for the options, e.g. --database-url).
+loadtest: setup
+	$(PY) benchmarks/journey.py
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -19,20 +19,19 @@ from campaign.check import check_campaign
 from campaign.directory import channels
 from campaign.directory.addresses import one_line
 from campaign.errors import CampaignError, InvalidData
-from campaign.letters import disclosure, export, render, render_pool
+from campaign.letters import disclosure, export, render, render_pool, states
 from campaign.letters.pdf import PAPERS
 from campaign.letters.senders import make_sender
 from campaign.limits import SENDER as LIMITS
 from campaign.models import DEFAULT_LANGUAGE, LANGUAGES, Recipient, Sender
-from campaign.production import batch, kit
 from campaign.rulebook import load_site
 from campaign.site import DATABASE_URL_VARIABLE, Site
 
 if TYPE_CHECKING:
     from campaign.storage.database import Database
 
-# The commands of the organisers and db groups, and dossier, import the storage modules when
-# they run:
+# The commands of the organisers and db groups import the storage modules when they run, and
+# batch, kit and dossier what they need (pikepdf, segno, the storage) when they run too:
 # check, recipients and export start without SQLAlchemy and Alembic (a third of a second).
 
 
@@ -120,6 +119,8 @@ def list_recipients(site: Site, as_json: bool) -> None:
         click.echo(f"{recipient.id}  [{recipient.language}, {channels}]")
         click.echo(f"    {recipient.office}")
         click.echo(f"    {one_line(recipient.address)}")
+        if states.is_paused(recipient):
+            click.echo(f"    PAUSED: {states.paused_note(recipient)}")
 
 
 def _channels(recipient: Recipient) -> list[str]:
@@ -161,9 +162,13 @@ def export_letters(site: Site, office_ids: str, formats: str, paper: str, out, *
     if "pdf" in wanted:
         render_pool.shared().prepare()  # the PDF workers warm up while the files are checked
     loaded = load_site(site)
+    appeal = states.require_letters(loaded.appeal)  # the appeal, or the thank-you letters
     known = loaded.directory
-    offices = [known.get(i.strip()) for i in office_ids.split(",") if i.strip()] or known.recipients
-    letters = [render.render_letter(loaded.appeal, r, sender, language) for r in offices]
+    chosen = [known.get(i.strip()) for i in office_ids.split(",") if i.strip()] or known.recipients
+    offices = _writable(chosen)
+    letters = [render.render_letter(appeal, r, sender, language) for r in offices]
+    if appeal.thanks_only:
+        click.echo("The appeal is won: these are the thank-you letters.")
     folder = out or export.default_folder(Path("exports"))
     bundle = export.write_bundle(
         folder,
@@ -182,6 +187,17 @@ def export_letters(site: Site, office_ids: str, formats: str, paper: str, out, *
 
 
 CHANNEL_WORDS = {"email": "e-mail", "phone": "phone", "fax": "fax"}
+
+
+def _writable(chosen: tuple[Recipient, ...] | list[Recipient]) -> tuple[Recipient, ...]:
+    """The chosen offices that take letters; each paused one is named, and skipped."""
+    for office in chosen:
+        if states.is_paused(office):
+            click.echo(f"Skipped: {states.paused_note(office)}")
+    offices = states.writable(chosen)
+    if not offices:
+        raise CampaignError("no letters to write: every office chosen is paused (see above)")
+    return offices
 
 
 def _sender_or_error(fields: dict) -> Sender:
@@ -214,6 +230,8 @@ def batch_letters(site: Site, supporters: Path, out, per_supporter, dry_run, dup
     Columns: name, street, postcode, city, country, email, note, language, offices (only name
     is required). Bad rows are reported at their line and skipped; the others are printed.
     """
+    from campaign.production import batch
+
     loaded = load_site(site)
     folder = None if dry_run else out or export.default_folder(Path("exports"), prefix="batch")
     options = batch.BatchOptions(paper, duplex, per_supporter, dry_run)
@@ -292,11 +310,15 @@ def _notice(text: str, bar: _Bar | None) -> None:
 def event_kit(site: Site, office_ids: tuple[str, ...], url, language, paper, out) -> None:
     """An event kit for OFFICE... (default every office): a letter to write by hand and
     talking points for each, and a case card with a QR code to the campaign page."""
+    from campaign.production import kit
+
     kit.check_url(url)
     loaded = load_site(site)
     folder = out or export.default_folder(Path("exports"), prefix="kit")
     export.check_new(folder)
-    offices = [loaded.directory.get(i) for i in office_ids] or list(loaded.directory.recipients)
+    offices = [loaded.directory.get(i) for i in office_ids] or list(
+        states.writable(loaded.directory.recipients)
+    )
     files = kit.make_kit(
         loaded, offices, language=language, url=url, paper=paper, pool=render_pool.shared()
     )

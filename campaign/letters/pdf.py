@@ -189,22 +189,18 @@ def layout(
     """Lay the letters out once, as one WeasyPrint document."""
     folder = Path(templates_dir)
     css = stylesheet(folder)
-    source = _html(letters, paper, folder, title, css)
-    return laid_out(source, TEMPLATE, css)
+    return _laid_out(_html(letters, paper, folder, title, css), TEMPLATE, str(css))
 
 
 def render_html(source: str, name: str) -> bytes:
-    """ONE tagged PDF of a document that is not letters (the event kit's sheets, a dossier),
-    laid out and written as the letters are; `name` is its template, for messages."""
-    return write(laid_out(source, name))
+    """ONE tagged PDF of a document that is not letters (the event kit's sheets, a dossier):
+    its own styles inline, laid out and written as the letters are; `name` is its template."""
+    return write(_laid_out(source, name))
 
 
-def laid_out(source: str, name: str, css: Markup | None = None) -> Document:
-    """The HTML `source` laid out: data: URLs only, the process's fonts, PDF/UA, page limit.
-
-    `css` (print.css, for letters) is applied as the parsed stylesheet; a document that is not
-    letters (the kit, a dossier) carries its own CSS inside its HTML and passes none.
-    """
+def _laid_out(source: str, name: str, css: str | None = None) -> Document:
+    """The HTML `source` laid out (with print.css's parsed `css` when given): data: URLs only,
+    the process's fonts, PDF/UA, at most PDF_PAGES pages."""
     from weasyprint import HTML
     from weasyprint.css.counters import CounterStyle
 
@@ -215,7 +211,7 @@ def laid_out(source: str, name: str, css: Markup | None = None) -> Document:
         with _weasyprint_lock:
             options: dict[str, Any] = {}
             if css is not None:
-                sheet, counter_styles = _parsed_stylesheet(str(css))
+                sheet, counter_styles = _parsed_stylesheet(css)
                 # A copy: WeasyPrint adds its own counter styles to the one it is given.
                 options = {"counter_style": CounterStyle(counter_styles), "stylesheets": [sheet]}
             document = page.render(

@@ -39,6 +39,19 @@ def test_instance_config_file_is_read(instance):
     assert create_app({"INSTANCE_PATH": str(instance)}).config["RATE_LIMIT"] == 7
 
 
+@pytest.mark.parametrize(("value", "count"), [("0", 0), ("1", 1), (" 2 ", 2)])
+def test_the_trusted_proxies_come_from_the_environment(instance, monkeypatch, value, count):
+    monkeypatch.setenv("CAMPAIGN_TRUSTED_PROXIES", value)
+    assert create_app({"INSTANCE_PATH": str(instance)}).config["TRUSTED_PROXIES"] == count
+
+
+@pytest.mark.parametrize("value", ["one", "-1", "1.5", "6", "١"])
+def test_a_wrong_trusted_proxies_count_is_refused_with_the_fix(instance, monkeypatch, value):
+    monkeypatch.setenv("CAMPAIGN_TRUSTED_PROXIES", value)
+    with pytest.raises(ValueError, match=r"CAMPAIGN_TRUSTED_PROXIES=.*1 behind nginx"):
+        create_app({"INSTANCE_PATH": str(instance)})
+
+
 def test_secret_key_is_made_once_private_and_shared(instance):
     first = create_app({"INSTANCE_PATH": str(instance)})
     key_file = instance / "secret_key"
