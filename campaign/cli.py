@@ -19,20 +19,19 @@ from campaign.check import check_campaign
 from campaign.directory import channels
 from campaign.directory.addresses import one_line
 from campaign.errors import CampaignError, InvalidData
-from campaign.letters import export, render, render_pool
+from campaign.letters import disclosure, export, render, render_pool
 from campaign.letters.pdf import PAPERS
 from campaign.letters.senders import make_sender
 from campaign.limits import SENDER as LIMITS
 from campaign.models import DEFAULT_LANGUAGE, LANGUAGES, Recipient, Sender
-from campaign.production import batch, kit
 from campaign.rulebook import load_site
 from campaign.site import DATABASE_URL_VARIABLE, Site
 
 if TYPE_CHECKING:
     from campaign.storage.database import Database
 
-# The commands of the organisers and db groups, and dossier, import the storage modules when
-# they run:
+# The commands of the organisers and db groups import the storage modules when they run, and
+# batch, kit and dossier what they need (pikepdf, segno, the storage) when they run too:
 # check, recipients and export start without SQLAlchemy and Alembic (a third of a second).
 
 
@@ -158,6 +157,8 @@ def export_letters(site: Site, office_ids: str, formats: str, paper: str, out, *
     language = fields.pop("language")
     sender = _sender_or_error(fields)
     wanted = export.parse_formats(formats)
+    if "pdf" in wanted:
+        render_pool.shared().prepare()  # the PDF workers warm up while the files are checked
     loaded = load_site(site)
     known = loaded.directory
     offices = [known.get(i.strip()) for i in office_ids.split(",") if i.strip()] or known.recipients
@@ -174,6 +175,9 @@ def export_letters(site: Site, office_ids: str, formats: str, paper: str, out, *
     click.echo(f"Wrote {len(bundle.files)} files for {len(letters)} offices to {bundle.folder}/")
     for name in bundle.files:
         click.echo(f"  {bundle.folder / name}")
+    click.echo("What each letter shows the office of you (an e-mail, a call or a fax shows more):")
+    for letter in letters:
+        click.echo(f"  {letter.recipient.id}: {disclosure.IN_WORDS[letter.disclosure]}")
 
 
 CHANNEL_WORDS = {"email": "e-mail", "phone": "phone", "fax": "fax"}
@@ -209,6 +213,8 @@ def batch_letters(site: Site, supporters: Path, out, per_supporter, dry_run, dup
     Columns: name, street, postcode, city, country, email, note, language, offices (only name
     is required). Bad rows are reported at their line and skipped; the others are printed.
     """
+    from campaign.production import batch
+
     loaded = load_site(site)
     folder = None if dry_run else out or export.default_folder(Path("exports"), prefix="batch")
     options = batch.BatchOptions(paper, duplex, per_supporter, dry_run)
@@ -287,6 +293,8 @@ def _notice(text: str, bar: _Bar | None) -> None:
 def event_kit(site: Site, office_ids: tuple[str, ...], url, language, paper, out) -> None:
     """An event kit for OFFICE... (default every office): a letter to write by hand and
     talking points for each, and a case card with a QR code to the campaign page."""
+    from campaign.production import kit
+
     kit.check_url(url)
     loaded = load_site(site)
     folder = out or export.default_folder(Path("exports"), prefix="kit")
@@ -329,7 +337,7 @@ def delivery_dossier(site: Site, office_id: str, day: str, paper: str, out) -> N
 
 @main.group("organisers")
 def organisers_group() -> None:
-    """Organiser accounts for the web console: add, list, remove, change a password."""
+    """Organiser accounts for the web console: add, list, remove, password, second factor."""
 
 
 @organisers_group.command("add")
@@ -386,6 +394,83 @@ def change_password(site: Site, name: str) -> None:
         raise organisers.AccountError(f"there is no organiser called {name!r}")
     organisers.set_password(database, name, _new_password(name))
     click.echo(f"Changed the password of {name}; their other sessions have ended")
+
+
+SETUP_TRIES = 3  # first codes typed before 2fa-on gives up (nothing is turned on then)
+
+
+@organisers_group.command("2fa-on")
+@click.argument("name")
+@click.pass_obj
+@reports_errors
+def second_factor_on(site: Site, name: str) -> None:
+    """Turn on the second factor: scan the QR code, type a first code, keep the recovery codes."""
+    from campaign.storage import factors, second_factor
+
+    database = _database(site)
+    secret = factors.setup_secret(database, name, fresh=True)
+    uri = second_factor.setup_uri(secret, name, second_factor.ISSUER)
+    click.echo("Scan this QR code with an authenticator app (or type the secret into it):\n")
+    click.echo(second_factor.qr_text(uri))
+    click.echo(f"secret: {second_factor.spaced(secret)}")
+    click.echo(f"link:   {uri}\n")
+    codes = _confirm_first_code(database, name, secret)
+    click.echo(f"The second factor of {name} is on; their other sessions have ended.")
+    _show_recovery_codes(codes)
+
+
+@organisers_group.command("2fa-off")
+@click.argument("name")
+@click.confirmation_option(prompt="Turn off this organiser's second factor? Sessions end too.")
+@click.pass_obj
+@reports_errors
+def second_factor_off(site: Site, name: str) -> None:
+    """Turn off the second factor (a lost phone); they sign in with the password alone."""
+    from campaign.storage import factors
+
+    factors.turn_off(_database(site), name)
+    click.echo(f"The second factor of {name} is off; their sessions have ended.")
+    click.echo(f"They can turn it on again in the console, or: campaign organisers 2fa-on {name}")
+
+
+@organisers_group.command("2fa-codes")
+@click.argument("name")
+@click.pass_obj
+@reports_errors
+def second_factor_codes(site: Site, name: str) -> None:
+    """New recovery codes (the old ones stop working)."""
+    from campaign.storage import factors
+
+    codes = factors.new_recovery_codes(_database(site), name)
+    click.echo(f"New recovery codes for {name}; the old ones no longer work.")
+    _show_recovery_codes(codes)
+
+
+def _confirm_first_code(database: Database, name: str, secret: str) -> list[str]:
+    """Ask for a first code until one is right (a few tries); the recovery codes."""
+    from campaign.storage import factors
+
+    for _attempt in range(SETUP_TRIES - 1):
+        try:
+            return factors.confirm_setup(database, name, secret, _first_code())
+        except factors.WrongCode as error:
+            click.echo(f"error: {error}", err=True)
+    return factors.confirm_setup(database, name, secret, _first_code())
+
+
+def _first_code() -> str:
+    """The code the organiser reads off the app."""
+    return click.prompt("The 6-digit code the app shows now", default="", show_default=False)
+
+
+def _show_recovery_codes(codes: list[str]) -> None:
+    """The recovery codes, printed this once: only their hashes are kept."""
+    click.echo("\nRecovery codes (each works once, instead of a code from the app, if the")
+    click.echo(
+        "phone is lost; keep them on paper or in a password manager, they are not shown again):"
+    )
+    for code in codes:
+        click.echo(f"  {code}")
 
 
 def _new_password(name: str) -> str:

@@ -21,6 +21,7 @@ SENDER = {
 # --- an organiser's account ----------------------------------------------------------------
 ORGANISER_NAME = 64
 PASSWORD = 256  # and at least 15 (organisers.MIN_LENGTH, the policy rather than a size)
+SECOND_FACTOR_CODE = 64  # a 6-digit code or a recovery code, with room for spaces
 
 # --- a letter ---------------------------------------------------------------------------------
 SUBJECT = 200  # one subject, as a subject variant in campaign.yaml and as edited in the preview
@@ -51,6 +52,7 @@ OFFICE = {
     "phone": 40,  # each phone or fax, as written
     "email": 254,  # each address
     "email_note": 1000,
+    "safety_note": 1000,  # in each language
     "ask": 2000,  # in each language
     "tag": 40,  # each tag
     "source": 300,
@@ -73,6 +75,7 @@ CAMPAIGN = {
     "quote.organisation": 200,
     "quote.source": 64,
     "quote.date": 10,
+    "organisation": 200,  # its name; its address has an office's limits
 }
 CAMPAIGN_ITEMS = {"chronology": 200, "quotes": 200, "subjects": 20}  # items in each list
 

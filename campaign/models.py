@@ -56,6 +56,10 @@ class Recipient:
     faxes: tuple[Phone, ...] = ()
     emails: tuple[str, ...] = ()
     email_note: str = ""
+    # What the sender block shows this office (directory.schema.DISCLOSURES); "" means the
+    # campaign's default. The organiser's safety note is shown to supporters before they write.
+    disclosure: str = ""
+    safety_note: Localized = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     source: str = ""
     verified: str = ""  # ISO date of the last check
@@ -73,6 +77,14 @@ class Sender:
     country: str = ""  # ISO 3166 alpha-2, or empty
     email: str = ""
     note: str = ""  # the supporter's own words: one paragraph of its own in the letter
+
+
+@dataclass(frozen=True)
+class Organisation:
+    """The organisation whose return address stands for the supporter's own (`organisation`)."""
+
+    name: str
+    address: Address
 
 
 @dataclass(frozen=True)
@@ -114,6 +126,8 @@ class Campaign:
     deadline: str = ""  # ISO date, or empty: when past, the appeal is closed
     is_open: bool = True
     background_sources: tuple[str, ...] = ()  # ids of the sources the background is drawn from
+    disclosure: str = "full"  # the rule of the offices that have none of their own
+    organisation: Organisation | None = None  # the return address under `organisation`
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,10 @@ class Letter:
     body: str  # paragraphs separated by blank lines; what a supporter may edit
     closing: str  # "Yours sincerely,"
     signature: tuple[str, ...] = field(default=())  # name, then address lines, then e-mail
+    # What the office may learn (letters.disclosure): `sender` holds only that already, and
+    # the letterhead, return line and signature follow the rule.
+    disclosure: str = "full"
+    organisation: Organisation | None = None  # the return address under `organisation`
     ruled_lines: int = 0  # lines ruled below the body, to write on by hand (the event kit)
 
     @property

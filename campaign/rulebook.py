@@ -64,6 +64,7 @@ def load_site(site: Site, replaced: Mapping[str, bytes] | None = None) -> Loaded
     appeal = collect(problems, site, lambda: render.load(site.templates, replaced))
     if found is None or appeal is None:
         raise InvalidData(problems)
+    problems.extend(disclosure_problems(site, found, appeal))
     before = len(problems)
     collect(problems, site, lambda: pdf.check_layout(site.templates))
     layout_ok = len(problems) == before
@@ -88,6 +89,26 @@ def render_problems(
         collect(problems, site, lambda: _try_print_layout(site, appeal, offices))
         problems.extend(_draft_problems(site, appeal, offices))
     return problems
+
+
+def disclosure_problems(site: Site, found: Directory, appeal: Appeal) -> list[Problem]:
+    """Offices whose rule is `organisation` while campaign.yaml gives no organisation's address."""
+    if appeal.campaign.organisation is not None:
+        return []
+    message = (
+        "\"organisation\" prints the organisation's return address instead of the supporter's, "
+        f"but {CAMPAIGN_FILE} has none: add an `organisation:` block there (its name and "
+        "address, as an office's), or choose full, city or name for this office"
+    )
+    return [
+        Problem(
+            f"{site.recipients}:{found.line_of(office.id, 'disclosure')}",
+            message,
+            f"{office.id}.disclosure",
+        )
+        for office in found.recipients
+        if office.disclosure == "organisation"
+    ]
 
 
 def sample_letters(

@@ -6,7 +6,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from campaign.editing import offices
+from campaign.editing import campaign_fields, offices
 from campaign.site import Site
 from campaign.yamlfile import dump_document, load_document
 
@@ -41,3 +41,41 @@ def copy_site(folder: Path, emails: Mapping[str, str] | None = None) -> Site:
             offices.update_office(document, office_id, {"emails": [address], "email_note": ""})
         target.write_bytes(dump_document(document, RECIPIENTS.name))
     return Site(target, folder / "letter_templates", folder / "instance")
+
+
+# --- disclosure: what each office learns of the supporter ---------------------------------
+
+# A test organisation: the bundled campaign has none (no source gives the Open Dialog
+# Foundation's postal address), so the rule `organisation` is tried with this one.
+ORGANISATION = {
+    "name": "Example Rights Foundation",
+    "address": {
+        "lines": ["ul. Testowa 5"],
+        "postcode": "00-950",
+        "city": "Warszawa",
+        "country": "PL",
+    },
+}
+
+
+def set_disclosure(
+    site: Site,
+    rules: Mapping[str, str],
+    *,
+    default: str = "",
+    organisation: Mapping | None = None,
+) -> None:
+    """Give offices of a copy their rules, and the campaign a default rule and an organisation,
+    as the console changes the files (their comments stay)."""
+    document = load_document(site.recipients.read_bytes(), site.recipients.name)
+    for office_id, rule in rules.items():
+        offices.update_office(document, office_id, {"disclosure": rule})
+    site.recipients.write_bytes(dump_document(document, site.recipients.name))
+    path = site.templates / "campaign.yaml"
+    fields = {"disclosure": default} if default else {}
+    if organisation is not None:
+        fields["organisation"] = dict(organisation)
+    if fields:
+        campaign = load_document(path.read_bytes(), path.name)
+        campaign_fields.set_campaign_fields(campaign, fields)
+        path.write_bytes(dump_document(campaign, path.name))

@@ -19,7 +19,7 @@ from email_validator import EmailNotValidError, validate_email
 from campaign import limits
 from campaign.directory import phones as phone_numbers
 from campaign.directory.addresses import COUNTRY_CODES
-from campaign.directory.schema import ADDRESS_KEYS, ENTRY_KEYS, TEXT_KEYS
+from campaign.directory.schema import ADDRESS_KEYS, DISCLOSURES, ENTRY_KEYS, TEXT_KEYS
 from campaign.errors import CampaignError, InvalidData
 from campaign.models import LANGUAGES, Address, Phone, Recipient
 from campaign.storage import safe_files
@@ -47,6 +47,14 @@ class Directory:
             if recipient.id == id:
                 return recipient
         raise CampaignError(f"unknown office id '{id}'; known ids: {', '.join(self.ids)}")
+
+    def line_of(self, id: str, key: str) -> int:
+        """The line of one field of an office in the file (of the office when not written)."""
+        entries = self.document.get("recipients") or []
+        for entry in entries:
+            if isinstance(entry, Mapping) and entry.get("id") == id:
+                return Checker(str(self.path)).line(entry, key)
+        return 0
 
 
 def load(path: str | os.PathLike[str]) -> Directory:
@@ -87,6 +95,7 @@ def to_plain(recipient: Recipient) -> dict[str, Any]:
         phones=[_plain_phone(phone) for phone in recipient.phones],
         faxes=[_plain_phone(phone) for phone in recipient.faxes],
         emails=list(recipient.emails),
+        safety_note=dict(recipient.safety_note),
         ask=dict(recipient.ask),
         tags=list(recipient.tags),
     )
@@ -180,7 +189,7 @@ def _recipient(checker: Checker, entry: Mapping, index: int) -> Recipient:
         title=_text(checker, entry, "title", label),
         country=country,
         language=language,
-        address=_address(checker, entry, f"{label}.address"),
+        address=read_address(checker, entry, f"{label}.address"),
         salutation=checker.localized(
             entry,
             "salutation",
@@ -195,6 +204,10 @@ def _recipient(checker: Checker, entry: Mapping, index: int) -> Recipient:
         faxes=_phones(checker, entry, "faxes", label, country),
         emails=_emails(checker, entry, label),
         email_note=_email_note(checker, entry, label),
+        disclosure=checker.choice(
+            entry, "disclosure", f"{label}.disclosure", DISCLOSURES, "a disclosure rule"
+        ),
+        safety_note=_safety_note(checker, entry, label),
         tags=tuple(
             checker.texts(
                 entry, "tags", f"{label}.tags", limit=_LIMIT["tag"], max_items=_ITEMS["tags"]
@@ -235,8 +248,8 @@ def _language(checker: Checker, node: Mapping, path: str) -> str:
     return ""
 
 
-def _address(checker: Checker, entry: Mapping, path: str) -> Address:
-    """The structured postal address."""
+def read_address(checker: Checker, entry: Mapping, path: str) -> Address:
+    """The structured postal address at entry["address"] (an office's, the organisation's)."""
     node = checker.mapping(entry, "address", path)
     if node is None:
         return Address(lines=(), city="", country="")
@@ -339,3 +352,12 @@ def _email_note(checker: Checker, entry: Mapping, label: str) -> str:
             '"The source lists no e-mail for this office."',
         )
     return note
+
+
+def _safety_note(checker: Checker, entry: Mapping, label: str) -> dict[str, str]:
+    """The organisers' safety note, per language: optional; when given, English is required
+    (supporters read it in the interface language, else in English)."""
+    if not entry.get("safety_note"):  # absent, empty, or emptied in the console ({})
+        return {}
+    path = f"{label}.safety_note"
+    return checker.localized(entry, "safety_note", path, limit=_LIMIT["safety_note"])

@@ -18,6 +18,8 @@ ENTRY_KEYS = (
     "faxes",
     "emails",
     "email_note",
+    "disclosure",
+    "safety_note",
     "ask",
     "tags",
     "source",
@@ -29,10 +31,14 @@ TEXT_KEYS = tuple(
     key
     for key in ENTRY_KEYS
     if key not in ("salutation", "address", "phones", "faxes", "emails", "ask", "tags")
+    and key != "safety_note"  # one text per language
 )
 # What a letter template sees of an office (`recipient.office` ...): nothing it need not.
 LETTER_KEYS = ("id", "office", "office_local", "person", "title", "country")
 CHANNELS = ("post", "email", "phone", "fax")  # every office can be written to by post
+# What the sender block of a letter shows an office: name, address and e-mail; name, city and
+# country; the name only; the name over the organisation's return address (campaign.yaml).
+DISCLOSURES = ("full", "city", "name", "organisation")
 
 
 def channels(office: Recipient) -> tuple[str, ...]:

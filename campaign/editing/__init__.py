@@ -1,7 +1,8 @@
 """The console's edits of the campaign's files: change, validate, save, keep a version, log.
 
-`pipeline` is the one edit path for every editable file; `offices` and `campaign_fields` are
-the changes the console makes to recipients.yaml and campaign.yaml; `bodies` previews a letter.
+`pipeline` is the one edit path for every editable file, and `three_way` the merge of a save
+onto a change someone else saved meanwhile; `offices` and `campaign_fields` are the changes the
+console makes to recipients.yaml and campaign.yaml; `bodies` previews a letter.
 """
 
 from campaign.editing.bodies import preview_letter
@@ -12,6 +13,7 @@ from campaign.editing.pipeline import (
     compare_version,
     in_document,
     open_file,
+    remove_leftovers,
     replaced_by,
     restore,
     save,
@@ -25,6 +27,7 @@ __all__ = [
     "in_document",
     "open_file",
     "preview_letter",
+    "remove_leftovers",
     "replaced_by",
     "restore",
     "save",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from campaign.directory.schema import ADDRESS_KEYS
 from campaign.errors import CampaignError
 from campaign.models import LANGUAGES
 from campaign.yamlfile.edit import set_fields, to_plain
@@ -21,10 +22,14 @@ CAMPAIGN_FIELDS = (
     "chronology",
     "quotes",
     "subjects",
+    "disclosure",
+    "organisation",
 )
 CAMPAIGN_KEYS = (  # the order of campaign.yaml, for a key that is new
     "id",
     "organiser",
+    "disclosure",
+    "organisation",
     "title",
     "summary",
     "background",
@@ -41,6 +46,8 @@ ORDERS = {
     **dict.fromkeys(("title", "summary", "background", "subjects", "text"), LANGUAGES),
     "chronology": ("date", "source", "text"),
     "quotes": ("text", "speaker", "role", "organisation", "source", "date"),
+    "organisation": ("name", "address"),
+    "address": ADDRESS_KEYS,
 }
 
 

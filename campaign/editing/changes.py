@@ -7,6 +7,7 @@ A `Change` names what changed: an office ("it-interior", added or deleted), a fi
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from campaign.yamlfile.edit import is_empty, normal
 
 SHOW_LIMIT = 80  # characters of a value shown in a change or conflict message
+TOO = "; you changed it too"
 
 
 @dataclass(frozen=True)
@@ -112,8 +114,15 @@ def line_changes(old: str, new: str) -> list[Change]:
     return changes
 
 
-def conflict_lines(file_name: str, theirs: list[Change], mine: list[Change]) -> list[str]:
-    """One sentence per change someone else made; the ones that touch yours first."""
+def conflict_lines(
+    file_name: str, theirs: list[Change], mine: list[Change], both: Sequence[str] = ()
+) -> list[str]:
+    """One sentence per change someone else made; the ones that touch yours first.
+
+    `both` names the fields a merge found changed on both sides (a list is one field, so
+    "chronology" covers "chronology[3]"); one of them that none of their changes names gets a
+    sentence of its own.
+    """
     touched = {change.what for change in mine}
     scopes = {change.scope for change in mine}
     lines = []
@@ -125,11 +134,25 @@ def conflict_lines(file_name: str, theirs: list[Change], mine: list[Change]) -> 
             if change.old or change.new:
                 line += f": {change.old} → {change.new}"
         if change.what in touched:
-            line += "; you changed it too"
+            line += "; you added one with this id too" if change.action == "added" else TOO
         elif change.scope in scopes and change.action != "changed":
             line += " (you were editing it)"
+        elif any(within(change.what, field) for field in both):
+            line += TOO
         lines.append(line)
+    for field in both:
+        if not any(within(change.what, field) for change in theirs):
+            lines.append(
+                f"{file_name}: {field} was changed by someone else since you opened it{TOO}"
+            )
     return sorted(lines, key=lambda line: not line.endswith(("too", "editing it)")))
+
+
+def within(what: str, field: str) -> bool:
+    """Whether a change's `what` ("quotes[2]", "it-interior.address.city") is in `field`, or
+    `field` in it: the same field, one inside the other, or an item of the list `field`."""
+    name = re.sub(r"\[\d+\]$", "", what)
+    return name == field or name.startswith(f"{field}.") or field.startswith(f"{name}.")
 
 
 def describe(changes: Sequence[Change]) -> str:

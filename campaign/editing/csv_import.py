@@ -186,7 +186,7 @@ def _merged(old: Mapping[str, Any], cells: Mapping[str, str]) -> dict[str, Any]:
     for key in directory.TEXT_KEYS:
         if key in values:
             plain[key] = values[key]
-    for key in ("salutation", "ask"):
+    for key in ("salutation", "ask", "safety_note"):
         texts = dict(plain.get(key) or {})
         for language in LANGUAGES:
             if f"{key}_{language}" in values:

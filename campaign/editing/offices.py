@@ -20,6 +20,7 @@ from campaign.models import LANGUAGES
 from campaign.yamlfile.edit import is_empty, normal, set_fields, to_plain
 
 ORDERS = {"address": ADDRESS_KEYS, "salutation": LANGUAGES, "ask": LANGUAGES}
+ORDERS["safety_note"] = LANGUAGES
 FLOW = ("tags",)  # lists written [a, b] when new, as in the bundled file
 
 

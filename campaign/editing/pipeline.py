@@ -2,19 +2,24 @@
 
 Every file the console edits (recipients.yaml, campaign.yaml, the letter bodies) goes through
 `save`: the change is applied to the file as it is, the result is checked by the rulebook
-together with every other file of the campaign, written by the safe save (a lock, a check that
-the file is still the version the editor opened, an atomic write, a backup), kept in the
-version history, and logged. A conflict says what someone else changed, field by field for
-the YAML files and line by line for the letters. `restore` is a save of a kept version.
+together with every other file of the campaign, written by the safe save (a lock, an atomic
+write, a backup), kept in the version history, and logged. When someone else saved the file
+since the editor opened it, a change to a YAML file is merged onto theirs if the two touch
+different fields (`three_way`); otherwise, and always for a letter or a restore, the save is
+refused with what the other one changed, field by field for the YAML files and line by line
+for the letters. The file is read again under the lock, and merged again if it changed
+meanwhile, so two saves can never both win.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from campaign.directory import ENTRY_KEYS
-from campaign.editing import campaign_fields, offices
+from campaign.editing import campaign_fields, offices, three_way
 from campaign.editing.changes import (
     Change,
     conflict_lines,
@@ -34,8 +39,27 @@ Edit = Callable[[bytes], bytes]  # the file's content now -> its content after t
 
 
 def open_file(site: Site, file_name: str) -> tuple[bytes, str]:
-    """A file for an edit page, and its version; the history keeps it for conflict messages."""
+    """A file for an edit page, and its version; the history keeps it for conflicts and merges."""
     return versions.remember(site.database, site.path_of(file_name))
+
+
+def remove_leftovers(site: Site) -> list[Path]:
+    """Remove the temporary files interrupted saves left (at start-up); the files removed.
+
+    Each file's are removed under its lock; a file whose lock is held is skipped (its holder
+    removes them), and so is one whose folder cannot be written.
+    """
+    removed = []
+    for file_name in site.editable_files():
+        path = site.path_of(file_name)
+        if not safe_files.temp_files(path.parent):
+            continue  # nothing to remove: no lock file made beside a file never saved
+        try:
+            with safe_files.locked(path, wait=0):
+                removed += safe_files.remove_stale_temp_files(path)
+        except (CampaignError, OSError):
+            continue
+    return removed
 
 
 def in_document(change: Callable[[Any], None], file_name: str) -> Edit:
@@ -66,33 +90,72 @@ def save(
     *,
     summary: str = "",
     action: str = "",
+    merge: bool = True,
 ) -> str:
     """Apply `edit` to the file as it is now, check, save, keep and log it; the new version.
 
-    ConflictError (with what the other editor changed) when the file is no longer
-    `expected_version`; InvalidData or TemplateError when the result breaks a rule. In both
-    cases nothing is written.
+    When the file is no longer `expected_version`, a YAML edit is merged onto it if nobody
+    changed the same fields (not with `merge=False`: a restore replaces the whole file); else
+    ConflictError, with what the other editor changed. InvalidData or TemplateError when the
+    result breaks a rule. In every refusal nothing is written.
     """
     versions.check_who(who)
     path = site.path_of(file_name)
-    current = safe_files.read_if_exists(path)
+    # Outside the lock first (the rulebook takes a while), then again under it if needed.
+    plan = _plan(site, file_name, expected_version, edit, safe_files.read_if_exists(path), merge)
+
+    def under_lock(current: bytes | None) -> bytes | None:
+        nonlocal plan
+        if current != plan.onto:  # saved meanwhile: plan again, now that nobody else can
+            plan = _plan(site, file_name, expected_version, edit, current, merge)
+        return plan.new if plan.new != plan.onto else None
+
+    safe_files.rewrite(
+        path,
+        under_lock,
+        on_saved=versions.keeper(site.database, file_name, who),
+    )
+    if plan.new == plan.onto:
+        return safe_files.version(plan.onto)
+    changes = changes_between(file_name, plan.onto, plan.new)
+    _log(site, file_name, who, changes, summary, action, merged=plan.merged)
+    return safe_files.version(plan.new)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What a save writes: `new` over `onto` (the file as read), and whether it was merged."""
+
+    onto: bytes
+    new: bytes
+    merged: bool
+
+
+def _plan(
+    site: Site,
+    file_name: str,
+    expected_version: str,
+    edit: Edit,
+    current: bytes | None,
+    merge: bool,
+) -> _Plan:
+    """The checked new content of the file from `current`: edited, or merged onto it."""
     if current is None:
-        raise CampaignError(f"{path}: no such file")
-    if safe_files.version(current) != expected_version:
-        raise _conflict(site, file_name, expected_version, current, edit)
-    new = edit(current)
-    if new == current:
-        return expected_version
-    load_site(site, {file_name: new})  # the rulebook: InvalidData or TemplateError
-    try:
-        safe_files.safe_write(
-            path, new, expected_version, on_saved=versions.keeper(site.database, file_name, who)
-        )
-    except ConflictError:
-        latest = safe_files.read_if_exists(path)
-        raise _conflict(site, file_name, expected_version, latest, edit, base=current) from None
-    _log(site, file_name, who, changes_between(file_name, current, new), summary, action)
-    return safe_files.version(new)
+        raise CampaignError(f"{site.path_of(file_name)}: no such file")
+    merged = safe_files.version(current) != expected_version
+    if not merged:
+        new = edit(current)
+    else:
+        base = versions.find(site.database, file_name, expected_version)
+        if not merge or base is None or not three_way.mergeable(file_name):
+            raise _conflict(file_name, base, current, edit)
+        try:
+            new = three_way.merge(file_name, base, current, edit)
+        except three_way.NotMerged as refused:
+            raise _conflict(file_name, base, current, edit, refused.fields) from None
+    if new != current:
+        load_site(site, {file_name: new})  # the rulebook: InvalidData or TemplateError
+    return _Plan(current, new, merged)
 
 
 def restore(site: Site, file_name: str, version_id: str, who: str, expected_version: str) -> str:
@@ -100,7 +163,14 @@ def restore(site: Site, file_name: str, version_id: str, who: str, expected_vers
     kept = versions.read(site.database, site.path_of(file_name).name, version_id)
     summary = f"restored the version {version_id}"
     return save(
-        site, file_name, expected_version, lambda _now: kept, who, summary=summary, action="restore"
+        site,
+        file_name,
+        expected_version,
+        lambda _now: kept,
+        who,
+        summary=summary,
+        action="restore",
+        merge=False,  # a whole file brought back: never merged with what is there now
     )
 
 
@@ -146,26 +216,22 @@ def _campaign_fields(data: bytes) -> dict[str, Any]:
 
 
 def _conflict(
-    site: Site,
     file_name: str,
-    expected_version: str,
-    current: bytes | None,
-    edit: Edit | None,
-    *,
-    base: bytes | None = None,
+    base: bytes | None,
+    current: bytes,
+    edit: Edit,
+    both: list[str] | None = None,
 ) -> ConflictError:
-    """A ConflictError listing what someone else changed since `expected_version`."""
-    if base is None or safe_files.version(base) != expected_version:
-        base = versions.find(site.database, file_name, expected_version)
+    """A ConflictError listing what someone else changed since `base`, the version opened."""
     retry = "reload it" if file_name.endswith((".yaml", ".yml")) else "copy your text, reload"
     headline = (
         f"{file_name} was changed by someone else since you opened it, so nothing was saved; "
         f"{retry} and make your change again"
     )
-    if base is None or current is None:
+    if base is None:
         return ConflictError(headline, [], safe_files.version(current))
     theirs = changes_between(file_name, base, current)
-    lines = conflict_lines(file_name, theirs, _mine(file_name, base, edit)) or [
+    lines = conflict_lines(file_name, theirs, _mine(file_name, base, edit), both or ()) or [
         f"{file_name}: comments or layout were changed since you opened it"
     ]
     return ConflictError(headline, lines, safe_files.version(current))
@@ -182,18 +248,27 @@ def _mine(file_name: str, base: bytes, edit: Edit | None) -> list[Change]:
 
 
 def _log(
-    site: Site, file_name: str, who: str, changes: list[Change], summary: str, action: str
+    site: Site,
+    file_name: str,
+    who: str,
+    changes: list[Change],
+    summary: str,
+    action: str,
+    *,
+    merged: bool,
 ) -> None:
-    """The audit entry of a save: who, which file, what, and the office when there is one."""
+    """The audit entry of a save: who, which file, what, the office when there is one, and
+    whether it was merged onto someone else's change."""
     scopes = {change.scope for change in changes}
     office = next(iter(scopes)) if len(scopes) == 1 and file_name == site.recipients.name else ""
+    note = "merged onto someone else's change saved meanwhile" if merged else ""
     audit.record(
         site.database,
         who,
         file_name,
         action or _action(file_name, changes, office),
         office=office,
-        summary=" — ".join(part for part in (summary, describe(changes)) if part),
+        summary=" — ".join(part for part in (note, summary, describe(changes)) if part),
         fields=[change.what for change in changes],
     )
 

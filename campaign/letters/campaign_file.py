@@ -6,8 +6,10 @@ import datetime as dt
 from collections.abc import Mapping
 
 from campaign import limits
+from campaign.directory.recipients_file import read_address
+from campaign.directory.schema import DISCLOSURES
 from campaign.errors import InvalidData, Problem
-from campaign.models import LANGUAGES, Campaign, Event, Quote
+from campaign.models import LANGUAGES, Campaign, Event, Organisation, Quote
 from campaign.yamlfile.read import Checker, load_document
 
 _LOCALIZED = ("title", "summary", "background", "closing", "call_script")
@@ -38,6 +40,7 @@ def parse_campaign(data: bytes, name: str = "campaign.yaml") -> Campaign:
         for key in _LOCALIZED
     }
     sources = _sources(check, document)
+    disclosure, organisation = _disclosure(check, document)
     campaign = Campaign(
         id=check.text(document, "id", "id", required=True),
         organiser=check.text(document, "organiser", "organiser", required=True),
@@ -48,6 +51,8 @@ def parse_campaign(data: bytes, name: str = "campaign.yaml") -> Campaign:
         deadline=check.date(document, "deadline", "deadline"),
         is_open=_is_open(check, document),
         background_sources=_background_sources(check, document, sources),
+        disclosure=disclosure,
+        organisation=organisation,
         **texts,
     )
     if check.problems:
@@ -195,3 +200,36 @@ def _is_open(check: Checker, document: Mapping) -> bool:
         )
         return True
     return value
+
+
+def _disclosure(check: Checker, document: Mapping) -> tuple[str, Organisation | None]:
+    """The default disclosure rule (`full` when none is given) and the organisation's return
+    address, which the rule `organisation` needs."""
+    rule = check.choice(document, "disclosure", "disclosure", DISCLOSURES, "a disclosure rule")
+    organisation = _organisation(check, document)
+    written = document.get("organisation")
+    misshapen = written is not None and not isinstance(written, Mapping)  # reported already
+    if rule == "organisation" and organisation is None and not misshapen:
+        check.report(
+            check.line(document, "disclosure"),
+            "disclosure",
+            '"organisation" prints the organisation\'s return address instead of the '
+            "supporter's, but there is none: add an `organisation:` block with its name and "
+            "address (lines, postcode, city, country, as an office's), or choose full, city or "
+            "name",
+        )
+    return rule or "full", organisation
+
+
+def _organisation(check: Checker, document: Mapping) -> Organisation | None:
+    """The organisation whose return address letters under `organisation` give, or None."""
+    node = check.mapping(
+        document, "organisation", "organisation", required=False, hint=", with its name and address"
+    )
+    if not node:  # absent, or emptied in the console
+        return None
+    check.unknown_keys(node, ("name", "address"), "organisation")
+    name = check.text(
+        node, "name", "organisation.name", required=True, limit=limits.CAMPAIGN["organisation"]
+    )
+    return Organisation(name, read_address(check, node, "organisation.address"))

@@ -17,9 +17,10 @@ from pathlib import Path
 import jinja2
 
 from campaign import limits
-from campaign.directory.addresses import country_name, sender_lines
+from campaign.directory.addresses import country_name
 from campaign.directory.schema import LETTER_KEYS
 from campaign.errors import CampaignError, TemplateError
+from campaign.letters import disclosure
 from campaign.letters.campaign_file import parse_campaign
 from campaign.letters.sandbox import letter_environment, refused_parts, where, within
 from campaign.models import LANGUAGES, Campaign, Letter, Recipient, Sender, localized
@@ -95,6 +96,7 @@ def render_call_script(appeal: Appeal, recipient: Recipient, sender: Sender, lan
     """What to say when phoning `recipient`, in the supporter's `language`."""
     template = appeal.call_scripts.get(language) or appeal.call_scripts["en"]
     name = f"campaign.yaml: call_script.{language}"
+    sender = disclosure.disclosed(sender, disclosure.rule_for(appeal.campaign, recipient))
     return render_body(template, name, recipient, sender, language).strip()
 
 
@@ -117,8 +119,12 @@ def render_letter(
     """Render the letter from `sender` to `recipient` in `language` (default: the office's)."""
     language = letter_language(recipient, language)
     campaign = appeal.campaign
+    # From here on the sender is what this office may learn: the body, the date line, the
+    # letterhead and every draft see nothing else.
+    rule = disclosure.rule_for(campaign, recipient)
+    sender = disclosure.disclosed(sender, rule)
+    organisation = campaign.organisation if rule == "organisation" else None
     body = render_body(appeal.bodies[language], body_name(language), recipient, sender, language)
-    email = [sender.email] if sender.email else []
     return Letter(
         recipient=recipient,
         sender=sender,
@@ -128,7 +134,9 @@ def render_letter(
         salutation=localized(recipient.salutation, language) + ",",
         body=body,
         closing=localized(campaign.closing, language),
-        signature=(*sender_lines(sender, language), *email),
+        signature=disclosure.block_of(sender, rule, organisation, language).signature,
+        disclosure=rule,
+        organisation=organisation,
     )
 
 

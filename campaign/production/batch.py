@@ -21,12 +21,11 @@ import shutil
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from pypdf import PdfReader
+import pikepdf
 
 from campaign import limits
 from campaign.errors import Busy, CampaignError, Problem, RenderError
@@ -167,15 +166,20 @@ def _print(
     printing: _Printing,
     progress: Progress | None,
 ) -> None:
-    """Every valid row's letters, through `printing`, reporting the progress as they go."""
-    with printing:
-        for letters in _rows(supporters, loaded, result, printing.report):
-            printing.add(letters)
-            if progress:
-                progress(supporters.bytes_read, printing.letters, printing.pages)
-        printing.finish()
+    """Every valid row's letters, rendered side by side by the pool's workers (chunks in the
+    order they fill), each office's file written in order, the progress reported as it goes."""
+
+    def report_progress() -> None:
         if progress:
             progress(supporters.bytes_read, printing.letters, printing.pages)
+
+    rows = _rows(supporters, loaded, result, printing.report)
+    with printing:
+        for outcome in printing.pool.concurrently(printing.jobs(rows, report_progress)):
+            printing.write_next(outcome.result())
+            report_progress()
+        printing.close()
+        report_progress()
 
 
 # --- rows to letters ------------------------------------------------------------------------------
@@ -258,7 +262,7 @@ class _Piece:
 
 
 class _Printing:
-    """Chunks of letters rendered by the pool's workers in parallel, written in order."""
+    """The letters as chunks for the pool, and each office's file as the chunks come back."""
 
     def __init__(
         self,
@@ -276,38 +280,41 @@ class _Printing:
         self.title = loaded.appeal.campaign.title
         self.files: dict[str, _OfficeFile] = {}
         self.letters = self.pages = 0
-        threads = max(1, pool.size)
-        self.executor = ThreadPoolExecutor(threads, thread_name_prefix="campaign-batch")
-        # Two jobs a worker at most: one rendering, one waiting, so none is idle, and the
-        # PDFs waiting to be written stay few.
-        self.window: deque[tuple[Future, Callable[[list[_Piece]], None]]] = deque()
-        self.most_waiting = 2 * threads
+        # What to do with each job's pieces, in the order the jobs were made (the pool gives
+        # their outcomes in that order, and starts at most two a worker ahead).
+        self.writes: deque[Callable[[list[_Piece]], None]] = deque()
 
     def __enter__(self) -> _Printing:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.executor.shutdown(wait=True, cancel_futures=True)
         for office in self.files.values():
             office.handle.close()
 
-    def add(self, letters: list[tuple[Supporter, Letter]]) -> None:
-        """One supporter's letters: into each office's next chunk, and on their own if asked."""
-        for supporter, letter in letters:
-            office = self._office_file(letter)
-            office.waiting.append((supporter, letter))
-            if len(office.waiting) >= CHUNK:
-                self._submit_chunk(office)
-        if self.options.per_supporter:
-            self._submit(letters, self._own_pdf, whole=True)
-
-    def finish(self) -> None:
-        """The last chunks; wait for every job; close each office's file."""
+    def jobs(
+        self, rows: Iterator[list[tuple[Supporter, Letter]]], each_row: Callable[[], None]
+    ) -> Iterator[Callable[[], list[_Piece]]]:
+        """A render for every chunk of CHUNK letters to one office as it fills (and each
+        supporter's own PDF, if asked); the last chunks once every row is read."""
+        for letters in rows:
+            for supporter, letter in letters:
+                office = self._office_file(letter)
+                office.waiting.append((supporter, letter))
+                if len(office.waiting) >= CHUNK:
+                    yield self._chunk(office)
+            if self.options.per_supporter:
+                yield self._job(letters, self._own_pdf, whole=True)
+            each_row()
         for office in self.files.values():
             if office.waiting:
-                self._submit_chunk(office)
-        while self.window:
-            self._write_oldest()
+                yield self._chunk(office)
+
+    def write_next(self, pieces: list[_Piece]) -> None:
+        """The next job's pieces, where they belong."""
+        self.writes.popleft()(pieces)
+
+    def close(self) -> None:
+        """Each office's file, finished."""
         for office in self.files.values():
             office.joined.close()
             office.handle.close()
@@ -315,25 +322,20 @@ class _Printing:
 
     # --- jobs ------------------------------------------------------------------------------------
 
-    def _submit_chunk(self, office: _OfficeFile) -> None:
+    def _chunk(self, office: _OfficeFile) -> Callable[[], list[_Piece]]:
         letters, office.waiting = office.waiting, []
-        self._submit(letters, lambda pieces: self._append(office, pieces))
+        return self._job(letters, lambda pieces: self._append(office, pieces))
 
-    def _submit(
+    def _job(
         self,
         letters: list[tuple[Supporter, Letter]],
         write: Callable[[list[_Piece]], None],
         whole: bool = False,
-    ) -> None:
-        """Render `letters` on a worker; `write` gets the pieces, in the order submitted."""
+    ) -> Callable[[], list[_Piece]]:
+        """A render of `letters` for a worker; `write` gets its pieces, in order."""
         self._check_time()
-        self.window.append((self.executor.submit(self._pieces, letters, whole), write))
-        while len(self.window) > self.most_waiting:
-            self._write_oldest()
-
-    def _write_oldest(self) -> None:
-        future, write = self.window.popleft()
-        write(future.result())
+        self.writes.append(write)
+        return lambda: self._pieces(letters, whole)
 
     def _pieces(self, letters: list[tuple[Supporter, Letter]], whole: bool) -> list[_Piece]:
         """The letters as PDFs: one, or halves again and again until each lays out (a chunk
@@ -389,14 +391,11 @@ class _Printing:
             if piece.data is None:
                 self._missing(piece, f"it is not in {total.file}")
                 continue
-            reader = read_pdf(piece.data)
-            ids = [
-                _numbered(letter, index).recipient.id
-                for index, (_, letter) in enumerate(piece.letters)
-            ]
-            pages = _letter_pages(reader, ids) if self.options.duplex else []
-            blanks = [end - 1 for end, count in pages if count % 2]
-            written = office.joined.append(reader, blank_after=blanks)
+            ids = [_numbered(letter, n).recipient.id for n, (_, letter) in enumerate(piece.letters)]
+            with read_pdf(piece.data) as document:
+                pages = _letter_pages(document, ids) if self.options.duplex else []
+                blanks = [end - 1 for end, count in pages if count % 2]
+                written = office.joined.append(document, blank_after=blanks)
             total.letters += len(piece.letters)
             total.pages += written
             total.sheets += math.ceil(written / 2) if self.options.duplex else written
@@ -437,22 +436,20 @@ def _numbered(letter: Letter, index: int) -> Letter:
     return dataclasses.replace(letter, recipient=office)
 
 
-def _letter_pages(reader: PdfReader, ids: list[str]) -> list[tuple[int, int]]:
+def _letter_pages(document: pikepdf.Pdf, ids: list[str]) -> list[tuple[int, int]]:
     """(the page after its last, its number of pages) for each letter of a chunk, found by the
-    anchor print.html puts on each letter ("letter-<id>")."""
-    destinations = reader.named_destinations
+    anchor print.html puts at the start of each letter ("letter-<id>")."""
+    numbers = {page.obj.objgen: index for index, page in enumerate(document.pages)}
     try:
-        starts = [reader.get_destination_page_number(destinations[f"letter-{i}"]) for i in ids]
-        if None in starts:
-            raise KeyError
-    except KeyError:
+        destinations = pikepdf.NameTree(document.Root.Names.Dests)
+        starts = [numbers[destinations[f"letter-{i}"][0].objgen] for i in ids]
+    except (AttributeError, KeyError, IndexError, TypeError):
         raise RenderError(
             f'{pdf.TEMPLATE}: a letter has lost its anchor (id="letter-<office id>"), which '
             "printing on both sides needs to find where each letter starts"
         ) from None
-    firsts = [int(start or 0) for start in starts]
-    ends = [*firsts[1:], len(reader.pages)]
-    return [(end, end - start) for start, end in zip(firsts, ends, strict=True)]
+    ends = [*starts[1:], len(document.pages)]
+    return [(end, end - start) for start, end in zip(starts, ends, strict=True)]
 
 
 def supporter_file(supporter: Supporter) -> str:

@@ -1,13 +1,13 @@
 """One PDF written to its file as it grows: other PDFs' pages appended one document at a time.
 
 A batch prints thousands of letters into one file per office, too many to hold in memory.
-pypdf's and pikepdf's writers keep every page until they save (pikepdf keeps each source
-open too), and an incremental update reads the whole file again each time. So this writes
-the file itself and lets pypdf (the reader, and each object's own serialisation) do the PDF:
-each appended document's pages and everything they use (fonts, images, content streams) are
-written out at once under new object numbers, and only the offset of each object and the
-number of each page stay in memory: a few bytes an object, however long the batch. `close`
-writes the page tree, the catalogue and the cross-reference table.
+pikepdf's (qpdf's) and pypdf's writers keep every page until they save, pikepdf each source
+document open too, and an incremental update reads the whole file again each time. So this
+writes the file itself and lets pikepdf read each appended document: its pages and everything
+they use (fonts, images, content streams, their bytes as encoded) are written out at once
+under new object numbers, and only the offset of each object and the number of each page stay
+in memory: a few bytes an object, however long the batch. `close` writes the page tree, the
+catalogue and the cross-reference table.
 
 The joined file is not tagged: the letters' structure trees (PDF/UA) are left out, since a
 batch is for the printer. A letter printed on its own is tagged as always.
@@ -15,24 +15,14 @@ batch is for the printer. A letter printed on its own is tagged as always.
 
 from __future__ import annotations
 
+import decimal
 import io
 import secrets
 from array import array
 from collections.abc import Callable, Collection
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-from pypdf.generic import (
-    ArrayObject,
-    DictionaryObject,
-    IndirectObject,
-    NameObject,
-    NullObject,
-    PdfObject,
-    StreamObject,
-    TextStringObject,
-)
+import pikepdf
 
 from campaign.errors import RenderError
 
@@ -40,6 +30,16 @@ PAGES, CATALOG, INFO = 1, 2, 3  # written by close(), numbered first so that pag
 # Keys not copied: each page gets the new page tree as its parent; the structure tree (the
 # tagging) is not joined, so nothing may point into it.
 _LEFT_OUT = frozenset({"/Parent", "/StructParents", "/StructParent"})
+
+
+def read_pdf(data: bytes) -> pikepdf.Pdf:
+    """The PDF `data`, opened, or RenderError when it is not one."""
+    try:
+        document = pikepdf.open(io.BytesIO(data))
+        _ = document.pages[0]  # reads the page tree: a broken file fails here, not half-way
+    except (pikepdf.PdfError, ValueError, IndexError) as error:
+        raise RenderError(f"a PDF to join could not be read ({error})") from None
+    return document
 
 
 class JoinedPdf:
@@ -56,31 +56,32 @@ class JoinedPdf:
         """The pages written so far, blank ones included."""
         return len(self._pages)
 
-    def append(self, reader: PdfReader, *, blank_after: Collection[int] = ()) -> int:
-        """Write every page of the PDF `reader` reads, with a blank page after each page whose
-        index is in `blank_after`; return the number of pages written."""
-        pages = list(reader.pages)
+    def append(self, document: pikepdf.Pdf, *, blank_after: Collection[int] = ()) -> int:
+        """Write every page of `document`, with a blank page after each page whose index is in
+        `blank_after`; return the number of pages written."""
         before = len(self._pages)
         copier = _Copier(self._new_number)
-        numbered = []
-        for index, page in enumerate(pages):  # numbered first: links may point at pages
+        numbered: list[tuple[int, Any, bytes]] = []
+        for index, page in enumerate(document.pages):  # numbered first: links point at pages
             number = self._new_number()
-            if page.indirect_reference is not None:
-                copier.numbers[page.indirect_reference.idnum] = number
-            numbered.append((number, page))
+            copier.numbers[page.obj.objgen] = number
+            # The size and the resources may be inherited from the page tree left behind:
+            # the size is taken as it applies (WeasyPrint puts both on each page anyway).
+            box = _serialised(page.mediabox, copier)
+            numbered.append((number, page.obj, box))
             self._pages.append(number)
             if index in blank_after:
-                self._pages.append(self._blank(ArrayObject(page.mediabox)))
-        for number, page in numbered:
-            copy = copier.copy_dictionary(page)
-            copy[NameObject("/Parent")] = IndirectObject(PAGES, 0, None)
-            # The size may be inherited from the page tree left behind (WeasyPrint puts it on
-            # each page, with the resources; another writer might not).
-            copy[NameObject("/MediaBox")] = ArrayObject(page.mediabox)
-            self._write_object(number, copy)
+                self._pages.append(self._blank(box))
+        for number, page_object, box in numbered:
+            entries = [
+                (key, _serialised(value, copier))
+                for key, value in page_object.items()
+                if key not in _LEFT_OUT and key != "/MediaBox"
+            ]
+            entries += [("/Parent", b"%d 0 R" % PAGES), ("/MediaBox", box)]
+            self._write_raw(number, _dictionary(entries))
         while copier.queue:
-            old, number = copier.queue.pop()
-            self._write_object(number, copier.copy(reader.get_object(old) or NullObject()))
+            self._write_indirect(*copier.queue.pop(), copier)
         return len(self._pages) - before
 
     def close(self) -> None:
@@ -89,14 +90,12 @@ class JoinedPdf:
         self._write_raw(
             PAGES, b"<< /Type /Pages /Count %d /Kids [ %s ] >>" % (len(self._pages), kids)
         )
-        catalog = _dictionary(Type=NameObject("/Catalog"), Pages=IndirectObject(PAGES, 0, None))
+        catalog = [("/Type", b"/Catalog"), ("/Pages", b"%d 0 R" % PAGES)]
         if self.language:
-            catalog[NameObject("/Lang")] = TextStringObject(self.language)
-        self._write_object(CATALOG, catalog)
-        info = _dictionary(
-            Title=TextStringObject(self.title), Producer=TextStringObject("campaign")
-        )
-        self._write_object(INFO, info)
+            catalog.append(("/Lang", pikepdf.String(self.language).unparse()))
+        self._write_raw(CATALOG, _dictionary(catalog))
+        title = pikepdf.String(self.title).unparse()
+        self._write_raw(INFO, _dictionary([("/Title", title), ("/Producer", b"(campaign)")]))
         start = self.file.tell()
         self._write(b"xref\n0 %d\n0000000000 65535 f \n" % len(self._offsets))
         for offset in self._offsets[1:]:
@@ -110,16 +109,30 @@ class JoinedPdf:
 
     # --- writing -------------------------------------------------------------------------------
 
-    def _blank(self, media_box: ArrayObject) -> int:
+    def _write_indirect(self, number: int, value: Any, copier: _Copier) -> None:
+        """An object of an appended document; a stream with its data as encoded."""
+        if isinstance(value, pikepdf.Stream):
+            data = value.read_raw_bytes()
+            entries = [
+                (key, _serialised(item, copier))
+                for key, item in value.stream_dict.items()
+                if key != "/Length" and key not in _LEFT_OUT
+            ]
+            entries.append(("/Length", b"%d" % len(data)))
+            self._write_raw(number, _dictionary(entries) + b"\nstream\n" + data + b"\nendstream")
+        else:
+            self._write_raw(number, _serialised(value, copier, top=True))
+
+    def _blank(self, media_box: bytes) -> int:
         """Write a blank page of that size; its object number."""
         number = self._new_number()
-        page = _dictionary(
-            Type=NameObject("/Page"),
-            Parent=IndirectObject(PAGES, 0, None),
-            MediaBox=media_box,
-            Resources=DictionaryObject(),
-        )
-        self._write_object(number, page)
+        entries = [
+            ("/Type", b"/Page"),
+            ("/Parent", b"%d 0 R" % PAGES),
+            ("/MediaBox", media_box),
+            ("/Resources", b"<< >>"),
+        ]
+        self._write_raw(number, _dictionary(entries))
         return number
 
     def _new_number(self) -> int:
@@ -127,14 +140,8 @@ class JoinedPdf:
         self._offsets.append(0)
         return len(self._offsets) - 1
 
-    def _write_object(self, number: int, value: PdfObject) -> None:
-        """`number 0 obj ... endobj`, as pypdf writes the object."""
-        buffer = io.BytesIO()
-        value.write_to_stream(buffer)
-        self._write_raw(number, buffer.getvalue())
-
     def _write_raw(self, number: int, body: bytes) -> None:
-        """An object whose serialised form is `body`, its offset remembered."""
+        """`number 0 obj ... endobj`, its offset remembered."""
         self._offsets[number] = self.file.tell()
         self._write(b"%d 0 obj\n%s\nendobj\n" % (number, body))
 
@@ -142,54 +149,56 @@ class JoinedPdf:
         self.file.write(data)
 
 
-def read_pdf(data: bytes) -> PdfReader:
-    """A reader of the PDF `data`, or RenderError when it is not one."""
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        _ = reader.pages[0]  # reads the page tree: a broken file fails here, not half-way
-    except (PyPdfError, ValueError, KeyError, IndexError) as error:
-        raise RenderError(f"a PDF to join could not be read ({error})") from None
-    return reader
-
-
 class _Copier:
-    """Copies a document's objects with every reference renumbered for the joined file."""
+    """The new object numbers of one appended document's objects, given on first sight."""
 
     def __init__(self, new_number: Callable[[], int]):
         self.new_number = new_number
-        self.numbers: dict[int, int] = {}  # object number in the document -> in the joined file
-        self.queue: list[tuple[int, int]] = []  # objects referred to and not yet written
+        self.numbers: dict[tuple[int, int], int] = {}  # (number, generation) there -> here
+        self.queue: list[tuple[int, Any]] = []  # objects referred to and not yet written
 
-    def copy(self, value: PdfObject) -> PdfObject:
-        """`value` with its references renumbered."""
-        if isinstance(value, IndirectObject):
-            return self.reference(value)
-        if isinstance(value, DictionaryObject):
-            return self.copy_dictionary(value)
-        if isinstance(value, ArrayObject):
-            return ArrayObject(self.copy(item) for item in value)
-        return value
-
-    def copy_dictionary(self, value: DictionaryObject) -> DictionaryObject:
-        """A dictionary or a stream with its references renumbered (a stream's data as is)."""
-        copy = DictionaryObject()
-        if isinstance(value, StreamObject):
-            copy = value.__class__()
-            copy._data = value._data  # the bytes as encoded: not decoded and encoded again
-        for key, item in value.items():
-            if key not in _LEFT_OUT:
-                copy[NameObject(key)] = self.copy(item)
-        return copy
-
-    def reference(self, value: IndirectObject) -> IndirectObject:
-        """The reference in the joined file to the object `value` points at."""
-        number = self.numbers.get(value.idnum)
+    def reference(self, value: Any) -> bytes:
+        """`N 0 R` for the object `value` is in the joined file."""
+        number = self.numbers.get(value.objgen)
         if number is None:
-            number = self.numbers[value.idnum] = self.new_number()
-            self.queue.append((value.idnum, number))
-        return IndirectObject(number, 0, None)
+            number = self.numbers[value.objgen] = self.new_number()
+            self.queue.append((number, value))
+        return b"%d 0 R" % number
 
 
-def _dictionary(**entries: PdfObject) -> DictionaryObject:
-    """A PDF dictionary from keyword arguments: Type=... becomes /Type."""
-    return DictionaryObject({NameObject(f"/{key}"): value for key, value in entries.items()})
+def _serialised(value: Any, copier: _Copier, top: bool = False) -> bytes:
+    """`value` as PDF syntax, its references renumbered (`top`: the object itself, not a
+    reference to it)."""
+    if isinstance(value, pikepdf.Object) and value.is_indirect and not top:
+        return copier.reference(value)
+    if isinstance(value, bool):
+        return b"true" if value else b"false"
+    if isinstance(value, int):
+        return b"%d" % value
+    if isinstance(value, decimal.Decimal | float):
+        return _number(value)
+    if value is None:
+        return b"null"
+    if isinstance(value, pikepdf.Array):
+        return b"[ " + b" ".join(_serialised(item, copier) for item in value) + b" ]"
+    if isinstance(value, pikepdf.Dictionary):
+        entries = [
+            (key, _serialised(item, copier)) for key, item in value.items() if key not in _LEFT_OUT
+        ]
+        return _dictionary(entries)
+    return value.unparse()  # a name, a string: no reference inside
+
+
+def _number(value: decimal.Decimal | float) -> bytes:
+    """A real number as PDF writes it: no exponent."""
+    text = f"{decimal.Decimal(value).normalize():f}"
+    return text.encode()
+
+
+def _dictionary(entries: list[tuple[str, bytes]]) -> bytes:
+    """`<< /Key value ... >>` of serialised values."""
+    return (
+        b"<< "
+        + b" ".join(pikepdf.Name(key).unparse() + b" " + item for key, item in entries)
+        + b" >>"
+    )

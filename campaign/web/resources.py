@@ -9,6 +9,7 @@ from pathlib import Path
 from campaign.errors import CampaignError
 from campaign.rulebook import Loaded, load_site
 from campaign.site import Site
+from campaign.storage.safe_files import is_temp_file
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +19,7 @@ def stamp(*paths: Path) -> tuple:
     entries: list[tuple] = []
     for path in paths:
         files = sorted(path.iterdir()) if path.is_dir() else [path]
+        files = [file for file in files if not is_temp_file(file.name)]  # a save in progress
         for file in files:
             try:
                 status = file.stat()

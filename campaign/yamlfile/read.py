@@ -341,6 +341,20 @@ class Checker:
             )
             return ""
 
+    def choice(self, node: Any, key: str, path: str, choices: tuple[str, ...], what: str) -> str:
+        """One of `choices` at node[key], "" when absent or empty; a "did you mean" if not."""
+        value = self.text(node, key, path)
+        if not value or value in choices:
+            return value
+        close = difflib.get_close_matches(value.lower(), choices, n=1)
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
+        self.report(
+            self.line(node, key),
+            path,
+            f'"{value}" is not {what}{hint}; use one of {", ".join(choices)}',
+        )
+        return ""
+
     def unknown_keys(self, node: Mapping, allowed: tuple[str, ...], path: str) -> None:
         """Report keys that are not in `allowed`: most often typos."""
         for key in node:

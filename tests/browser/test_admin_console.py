@@ -233,13 +233,15 @@ def restore_the_letter(page: Page, shoot) -> None:
 
 
 def test_two_organisers_edit_the_same_office(console, open_page, screenshots):
-    """The second save is refused with the change named, and the second organiser's input kept."""
+    """The second save of a field both changed is refused with the changes named, and the
+    second organiser's input kept."""
     shoot = screenshots("admin/conflict")
     first, second = open_page("1280px"), open_page("1280px")
     for watched in (first, second):
         sign_in(watched.page, console.url)
         watched.page.goto(console.url + "/admin/recipients/it-interior/edit")
     first.page.fill("#person", "Matteo Piantedosi")
+    first.page.fill("#title", "Minister of the Interior")
     first.page.get_by_role("button", name="Save the office").click()
     expect(first.page.locator(".notice-success")).to_contain_text("Saved")
 
@@ -247,6 +249,8 @@ def test_two_organisers_edit_the_same_office(console, open_page, screenshots):
     second.page.get_by_role("button", name="Save the office").click()
     conflict = second.page.locator("#conflict")
     expect(conflict).to_contain_text("nothing was saved")
+    expect(conflict).to_contain_text("it-interior.title was changed by someone else")
+    expect(conflict).to_contain_text("you changed it too")
     expect(conflict).to_contain_text("it-interior.person was changed by someone else")
     expect(conflict).to_contain_text("Angelino Alfano → Matteo Piantedosi")
     expect(second.page.locator("#title")).to_have_value(
@@ -259,7 +263,7 @@ def test_two_organisers_edit_the_same_office(console, open_page, screenshots):
     shoot(second.page, "conflict")
     saved = directory.load(console.recipients).get("it-interior")
     assert saved.person == "Matteo Piantedosi"
-    assert saved.title == "Minister of the Interior of Italy"
+    assert saved.title == "Minister of the Interior"
     second.page.get_by_role("button", name="Save the office").click()  # both changes kept
     expect(second.page.locator(".notice-success")).to_contain_text("Saved")
     saved = directory.load(console.recipients).get("it-interior")

@@ -278,8 +278,8 @@ def test_conflict_without_the_starting_version_still_refuses(site):
     assert caught.value.changes == []
 
 
-def test_change_landing_during_the_save_is_a_conflict_too(site):
-    loaded = open_directory(site)
+def racing(site, office_id: str, text: str):
+    """A change to it-justice's English ask during which another editor saves `office_id`'s."""
     raced = []
 
     def change_and_race(doc):
@@ -290,18 +290,36 @@ def test_change_landing_during_the_save_is_a_conflict_too(site):
             save(
                 site,
                 other.version,
-                lambda theirs: edits.set_ask(theirs, "it-interior", "en", "theirs"),
+                lambda theirs: edits.set_ask(theirs, office_id, "en", text),
                 who="anna",
             )
 
-    with pytest.raises(ConflictError) as caught:
-        edit(site, loaded, change_and_race)
-    assert caught.value.changes[0].startswith(
-        "recipients.yaml: it-interior.ask.en was changed by someone else"
-    )
+    return change_and_race
+
+
+def test_change_landing_during_the_save_is_merged_under_the_lock(site):
+    loaded = open_directory(site)
+    edit(site, loaded, racing(site, "it-interior", "theirs"))
     saved = directory.load(site.recipients)
-    assert saved.get("it-justice").ask["en"] != "mine"
+    assert saved.get("it-justice").ask["en"] == "mine"
     assert saved.get("it-interior").ask["en"] == "theirs"
+    mine, theirs = audit.recent_changes(site.database)[:2]
+    assert (theirs.who, theirs.fields) == ("anna", ("it-interior.ask.en",))
+    assert (mine.who, mine.fields) == ("maria", ("it-justice.ask.en",))
+    assert mine.summary.startswith("merged onto someone else's change saved meanwhile")
+
+
+def test_same_field_landing_during_the_save_is_a_conflict(site):
+    loaded = open_directory(site)
+    with pytest.raises(ConflictError) as caught:
+        edit(site, loaded, racing(site, "it-justice", "theirs"))
+    (line,) = caught.value.changes
+    assert line.startswith(
+        "recipients.yaml: it-justice.ask.en was changed by someone else since you opened it: "
+        "ensure an independent public investigation"
+    )
+    assert line.endswith("… → theirs; you changed it too")
+    assert directory.load(site.recipients).get("it-justice").ask["en"] == "theirs"
 
 
 def test_conflict_error_without_changes_is_as_before():

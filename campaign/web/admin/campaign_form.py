@@ -18,8 +18,9 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField
 
+from campaign.directory.schema import DISCLOSURES
 from campaign.errors import Problem
-from campaign.limits import CAMPAIGN, CAMPAIGN_ITEMS
+from campaign.limits import CAMPAIGN, CAMPAIGN_ITEMS, OFFICE, OFFICE_ITEMS
 from campaign.models import LANGUAGES
 from campaign.web.admin.common import problem_text
 from campaign.web.admin.fields import (
@@ -32,6 +33,7 @@ from campaign.web.admin.fields import (
 )
 
 TEXTS = ("title", "summary", "background")  # one text in each language
+ORGANISATION_ADDRESS = ("postcode", "city", "region", "country")  # and its lines
 QUOTE_KEYS = ("text", "speaker", "role", "organisation", "source", "date")
 LISTS = ("chronology", "quotes")
 
@@ -64,6 +66,20 @@ class QuoteForm(Form):
     remove = BooleanField(_l("Remove this quote"))
 
 
+class OrganisationForm(Form):
+    """The organisation's return address, for offices whose rule is `organisation`."""
+
+    name = line_field(_l("Name of the organisation"), CAMPAIGN["organisation"])
+    lines = area_field(
+        _l("Street and house (one line each)"),
+        OFFICE_ITEMS["address.lines"] * (OFFICE["address.lines"] + 1),
+    )
+    postcode = line_field(_l("Postcode"), OFFICE["postcode"])
+    city = line_field(_l("City"), OFFICE["city"])
+    region = line_field(_l("Region or province"), OFFICE["region"])
+    country = choice_field(_l("Country"), OFFICE["country"])
+
+
 class CampaignForm(EditForm):
     """The texts, the deadline, the chronology and the quotes of campaign.yaml."""
 
@@ -76,6 +92,13 @@ class CampaignForm(EditForm):
     quotes = FieldList(FormField(QuoteForm), max_entries=CAMPAIGN_ITEMS["quotes"] + 1)
     chronology_count = HiddenField(name="chronology-count")
     quotes_count = HiddenField(name="quotes-count")
+    # What an office without a rule of its own learns of the supporter, and the return address
+    # the rule `organisation` prints.
+    disclosure = choice_field(
+        _l("What the letters show an office of the supporter, unless it has a rule of its own"),
+        max(map(len, DISCLOSURES)),
+    )
+    organisation = FormField(OrganisationForm)
 
     def process(self, *args: Any, **kwargs: Any) -> None:
         """Read the form, then add the empty row of each list (to add an item)."""
@@ -145,7 +168,27 @@ def from_fields(fields: Mapping[str, Any]) -> dict[str, str]:
             values[f"quotes-{index}-{key}"] = str(quote.get(key) or "")
     values["chronology-count"] = str(len(fields.get("chronology") or []))
     values["quotes-count"] = str(len(fields.get("quotes") or []))
+    values.update(disclosure_values(fields))
     return values
+
+
+def disclosure_values(fields: Mapping[str, Any]) -> dict[str, str]:
+    """The form's values of the default disclosure rule and the organisation's address."""
+    organisation = _mapping(fields.get("organisation"))
+    address = _mapping(organisation.get("address"))
+    values = {
+        "disclosure": str(fields.get("disclosure") or ""),
+        "organisation-name": str(organisation.get("name") or ""),
+        "organisation-lines": "\n".join(str(line) for line in address.get("lines") or []),
+    }
+    for key in ORGANISATION_ADDRESS:
+        values[f"organisation-{key}"] = str(address.get(key) or "")
+    return values
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """`value` if it is a mapping (a hand-edited file may hold anything), else {}."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def to_plain(form: CampaignForm) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -163,7 +206,22 @@ def to_plain(form: CampaignForm) -> tuple[dict[str, Any], dict[str, list[str]]]:
             items.append(item)
             rows[name].append(row.name)
         plain[name] = items
+    plain.update(_disclosure(form))
     return plain, rows
+
+
+def _disclosure(form: CampaignForm) -> dict[str, Any]:
+    """The default rule (left as it is when none was posted) and the organisation's address
+    ({} when every field is empty: the file then has none)."""
+    typed = _typed(form.disclosure)
+    fields = form.organisation.form
+    lines = [line.strip() for line in (fields.lines.data or "").split("\n") if line.strip()]
+    typed_address = {key: _typed(fields[key]) for key in ORGANISATION_ADDRESS}
+    address: dict[str, Any] = {"lines": lines}
+    address.update((key, text) for key, text in typed_address.items() if text)
+    name = _typed(fields["name"])
+    organisation = {"name": name, "address": address} if name or any(address.values()) else {}
+    return {**({"disclosure": typed} if typed else {}), "organisation": organisation}
 
 
 def add_problems(form: CampaignForm, problems: list[Problem], rows) -> list[str]:
@@ -182,6 +240,8 @@ def add_problems(form: CampaignForm, problems: list[Problem], rows) -> list[str]
 
 def field_name(path: str, rows: Mapping[str, list[str]]) -> str | None:
     """The form field of a problem's path ("chronology[1].text.it" -> "chronology-3-text-it")."""
+    if disclosure_field(path):
+        return disclosure_field(path)
     match = re.fullmatch(r"(chronology|quotes)\[(\d+)\]\.(\w+)(?:\.(\w+))?", path)
     if match:
         name, index, key, language = match.groups()
@@ -192,6 +252,20 @@ def field_name(path: str, rows: Mapping[str, list[str]]) -> str | None:
     if match:
         return f"{match[1]}-{match[2]}"
     return "deadline" if path == "deadline" else None
+
+
+def disclosure_field(path: str) -> str | None:
+    """The field of a problem of the default rule or of the organisation's address; an office
+    whose own rule needs the organisation's address points at its name."""
+    if path == "disclosure":
+        return "disclosure"
+    match = re.fullmatch(r"organisation\.address(?:\.(\w+))?(?:\[\d+\])?", path)
+    if match:
+        key = match[1] or "lines"
+        return f"organisation-{key}" if key in ("lines", *ORGANISATION_ADDRESS) else None
+    if path in ("organisation", "organisation.name") or path.endswith(".disclosure"):
+        return "organisation-name"
+    return None
 
 
 class AppealStateForm(EditForm):

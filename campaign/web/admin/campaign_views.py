@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from campaign.directory.addresses import countries
+from campaign.directory.schema import DISCLOSURES
 from campaign.editing import campaign_fields
 from campaign.errors import CampaignError, ConflictError, InvalidData
 from campaign.site import CAMPAIGN_FILE
@@ -13,7 +15,9 @@ from campaign.web.admin.campaign_form import AppealStateForm, CampaignForm
 from campaign.web.admin.common import messages_of, open_campaign, opened, save_yaml
 from campaign.web.admin.fields import flat_values, reload
 from campaign.web.current import loaded
+from campaign.web.i18n import ui_language
 from campaign.web.public.campaign_page import campaign_is_closed
+from campaign.web.public.forms import disclosure_label
 from campaign.yamlfile.read import load_document
 
 
@@ -93,6 +97,8 @@ def campaign_page(form: CampaignForm, *, others=None, conflict=None, notes=None)
         conflict=conflict,
         notes=notes or {},
         sources=[("", _("(choose)")), *current.sources.items()],
+        disclosure_choices=[(rule, disclosure_label(rule)) for rule in DISCLOSURES],
+        country_choices=[("", _("(choose)")), *countries(ui_language()).items()],
         is_open=current.is_open,
         closed=campaign_is_closed(current),
         deadline=current.deadline,

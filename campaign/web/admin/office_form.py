@@ -19,6 +19,7 @@ from wtforms import Field
 from campaign import directory
 from campaign.directory import phones
 from campaign.directory.addresses import countries
+from campaign.directory.schema import DISCLOSURES
 from campaign.errors import Problem
 from campaign.limits import OFFICE, OFFICE_ITEMS
 from campaign.models import LANGUAGES
@@ -32,6 +33,7 @@ from campaign.web.admin.fields import (
     line_field,
     stripped,
 )
+from campaign.web.public.forms import disclosure_label
 
 AS_WRITTEN = "as written:"
 ADDRESS_FIELDS = {
@@ -73,6 +75,11 @@ def office_fields() -> Iterator[tuple[str, Field]]:
     yield "emails", area_field(_l("E-mail addresses (one a line)"), one_a_line("emails", "email"))
     note = _l("Note on e-mail (required when there is no address)")
     yield "email_note", area_field(note, OFFICE["email_note"])
+    shown = _l("What the letters show this office of the supporter")
+    yield "disclosure", choice_field(shown, max(map(len, DISCLOSURES)))
+    for language in LANGUAGES:
+        label = _l("Safety note for supporters (%(language)s)", language=language)
+        yield f"safety_note_{language}", area_field(label, OFFICE["safety_note"])
     for language in LANGUAGES:
         label = _l("What the office is asked (%(language)s)", language=language)
         yield f"ask_{language}", area_field(label, OFFICE["ask"])
@@ -85,12 +92,13 @@ def office_fields() -> Iterator[tuple[str, Field]]:
 class OfficeForm(EditForm):
     """One office as the organiser edits it; its fields are `office_fields()`."""
 
-    def set_choices(self, ui_language: str) -> None:
+    def set_choices(self, ui_language: str, default_rule: str = "") -> None:
         """The countries named in the interface language, and the letter languages."""
         country_choices = [("", _("(choose)")), *countries(ui_language).items()]
         self["country"].choices = country_choices
         self["address_country"].choices = country_choices
         self["language"].choices = [(code, code) for code in LANGUAGES]
+        self["disclosure"].choices = disclosure_choices(default_rule)
 
     def values(self) -> dict[str, str]:
         """The typed values by field name (for `to_plain` and `merge`)."""
@@ -116,6 +124,16 @@ class DeleteForm(EditForm):
     """The confirmation of a delete: only the version the organiser saw."""
 
 
+def disclosure_choices(default_rule: str) -> list[tuple[str, str]]:
+    """The disclosure rules, and "" for the campaign's default (named when known)."""
+    default = (
+        _("The campaign's default: %(rule)s", rule=disclosure_label(default_rule))
+        if default_rule
+        else _("The campaign's default")
+    )
+    return [("", default), *((rule, disclosure_label(rule)) for rule in DISCLOSURES)]
+
+
 def from_plain(plain: Mapping[str, Any]) -> dict[str, str]:
     """The form's values for an office as the file has it (edits.office_plain)."""
     address = plain.get("address") or {}
@@ -123,6 +141,7 @@ def from_plain(plain: Mapping[str, Any]) -> dict[str, str]:
     for language in LANGUAGES:
         values[f"salutation_{language}"] = (plain.get("salutation") or {}).get(language, "")
         values[f"ask_{language}"] = (plain.get("ask") or {}).get(language, "")
+        values[f"safety_note_{language}"] = (plain.get("safety_note") or {}).get(language, "")
     values["address_lines"] = "\n".join(address.get("lines") or [])
     for key, name in ADDRESS_FIELDS.items():
         if key != "lines":
@@ -138,7 +157,7 @@ def to_plain(values: Mapping[str, str]) -> dict[str, Any]:
     """The office in the YAML schema, from the form's values (for edits.add/update_office)."""
     country = values["country"].strip()
     plain: dict[str, Any] = {key: values[key].strip() for key in directory.TEXT_KEYS}
-    for key in ("salutation", "ask"):
+    for key in ("salutation", "ask", "safety_note"):
         texts = {language: values[f"{key}_{language}"].strip() for language in LANGUAGES}
         plain[key] = {language: text for language, text in texts.items() if text}
     address = {key: values[name].strip() for key, name in ADDRESS_FIELDS.items() if key != "lines"}
@@ -180,7 +199,7 @@ def form_field(path: str, names: Mapping[str, object]) -> str | None:
     head = parts[0]
     if head == "address":
         return ADDRESS_FIELDS.get(parts[1] if len(parts) > 1 else "lines", "address_lines")
-    if head in ("salutation", "ask"):
+    if head in ("salutation", "ask", "safety_note"):
         language = parts[1] if len(parts) > 1 and parts[1] in LANGUAGES else "en"
         return f"{head}_{language}"
     return head if head in names else None

@@ -17,7 +17,7 @@ from campaign.web.admin import bp, merge, office_form
 from campaign.web.admin.common import messages_of, open_directory, opened, save_yaml
 from campaign.web.admin.fields import add_errors, posted_or, reload
 from campaign.web.admin.office_form import DeleteForm, DuplicateForm, OfficeForm
-from campaign.web.current import database, site
+from campaign.web.current import database, loaded, site
 from campaign.web.i18n import ui_language
 from campaign.yamlfile import load_document
 
@@ -151,7 +151,7 @@ def office_delete(office_id: str):
 def office_form_of(values: dict | None = None, version: str = "") -> OfficeForm:
     """The posted office form, or (GET) one opened with `values` at the file's `version`."""
     form = posted_or(OfficeForm, version, values or {})
-    form.set_choices(ui_language())
+    form.set_choices(ui_language(), loaded().appeal.campaign.disclosure)
     return form
 
 

@@ -121,3 +121,14 @@ def channel_label(channel: str) -> str:
         "fax": _("by fax"),
     }
     return labels.get(channel, channel)
+
+
+def disclosure_label(rule: str) -> str:
+    """A disclosure rule in a few words, in the interface language."""
+    labels = {
+        "full": _("Full: name, address and e-mail"),
+        "city": _("City: name, town and country"),
+        "name": _("Name only"),
+        "organisation": _("Organisation: the name over the organisation's return address"),
+    }
+    return labels.get(rule, rule)

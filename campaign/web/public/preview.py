@@ -9,9 +9,8 @@ from werkzeug.datastructures import MultiDict
 
 from campaign import limits
 from campaign.directory import channels
-from campaign.directory.addresses import recipient_lines
 from campaign.errors import Problem
-from campaign.letters import drafts
+from campaign.letters import disclosure, drafts
 from campaign.letters.render import render_call_script, render_letter
 from campaign.letters.senders import LetterRequest, letter_request
 from campaign.models import Letter, Phone, split_paragraphs
@@ -34,6 +33,9 @@ class Card:
     phones: tuple[Phone, ...]
     faxes: tuple[Phone, ...]
     channels: tuple[str, ...]  # for "I sent it"
+    learned: disclosure.Learned  # what the office learns of the supporter, by each channel
+    safety_note: str = ""  # the organisers' note on this office, in `safety_note_language`
+    safety_note_language: str = ""
 
     @property
     def id(self) -> str:
@@ -85,15 +87,17 @@ def field_names(office_id: str) -> tuple[str, str]:
     return f"subject-{office_id}", f"body-{office_id}"
 
 
-def card(loaded: Loaded, letter: Letter, ui_language: str) -> Card:
-    """The preview card of one letter: address, translation, drafts, call script."""
+def card(loaded: Loaded, letter: Letter, ui_language: str, supporter_email: str = "") -> Card:
+    """The preview card of one letter: address, translation, drafts, call script, and what
+    the office learns about the supporter (`supporter_email`: the address as typed)."""
     office, sender = letter.recipient, letter.sender
     translation = None
     if letter.language != ui_language:
         translation = render_letter(loaded.appeal, office, sender, ui_language)
+    note, note_language = disclosure.safety_note(office, ui_language)
     return Card(
         letter=letter,
-        address=recipient_lines(office, letter.language, from_country=sender.country),
+        address=disclosure.window_lines(letter),
         translation=translation,
         mailto=drafts.mailto(letter),
         webmail=drafts.webmail_links(letter),
@@ -104,4 +108,7 @@ def card(loaded: Loaded, letter: Letter, ui_language: str) -> Card:
         phones=office.phones,
         faxes=office.faxes,
         channels=channels(office),
+        learned=disclosure.learned(letter, supporter_email),
+        safety_note=note,
+        safety_note_language=note_language,
     )

@@ -21,6 +21,8 @@ from campaign.letters import drafts, pdf
 from campaign.models import Letter, localized
 from campaign.rulebook import Loaded
 from campaign.storage import counts
+from campaign.storage.database import DatabaseError
+from campaign.text import one_line
 from campaign.web.current import database, download, loaded
 from campaign.web.guards import client_key
 from campaign.web.i18n import ui_language
@@ -122,6 +124,8 @@ def sent():
         number = counts.record_many(
             database(), reported, reachable=reachable(current), receipt=receipt
         )
+    except DatabaseError:
+        raise  # busy or down, not a wrong report: 503 with Retry-After (error_pages)
     except CampaignError:
         abort(400)
     return redirect(url_for("public.thanks", n=number), code=303)
@@ -170,8 +174,8 @@ def edited_letters(current: Loaded, form: WriteForm) -> tuple[list[Letter], dict
 
 def preview_page(current: Loaded, form: WriteForm, letters: list[Letter], errors=None):
     """The preview: one card per office, or the same with the errors of the edits (400)."""
-    language = ui_language()
-    cards = [build.card(current, letter, language) for letter in letters]
+    language, typed_email = ui_language(), one_line(form.email.data or "")  # as make_sender
+    cards = [build.card(current, letter, language, typed_email) for letter in letters]
     html = render_template(
         "preview.html",
         form=form,
@@ -209,6 +213,7 @@ def one_of(letters: list[Letter], office_id: str) -> Letter:
 def letters_pdf(office_id: str | None):
     """The PDF of all letters, or of one office's letter; bounded and rate-limited."""
     current, guards = open_campaign(), current_app.extensions["campaign.guards"]
+    guards.renders.refuse_when_full()  # 503 at once, before the letters are even written
     form = writing_form(current)
     letters, errors = edited_letters(current, form)
     if errors:

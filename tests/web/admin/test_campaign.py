@@ -115,13 +115,25 @@ def test_a_conflict_keeps_the_input(admin, templates_dir):
     data = campaign_form(admin)
     path = templates_dir / "campaign.yaml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("organiser: Open Dialog", "organiser: ODF"), encoding="utf-8")
+    title = "  en: Bring Alma Shalabayeva and her daughter Alua home to Europe\n"
+    path.write_text(text.replace(title, "  en: Bring them home\n"), encoding="utf-8")
     data["title-en"] = "My unsaved title"
     response = admin.post("/admin/campaign", data=data)
     assert response.status_code == 409
     found = page(response)
-    assert found.one("div", id="conflict")
+    assert "title.en was changed by someone else" in found.one("div", id="conflict").text
     assert found.one("input", id="title-en").attrs["value"] == "My unsaved title"
+
+
+def test_a_hand_edit_of_another_field_is_merged(admin, templates_dir):
+    data = campaign_form(admin)
+    path = templates_dir / "campaign.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("organiser: Open Dialog", "organiser: ODF"), encoding="utf-8")
+    data["title-en"] = "My saved title"
+    assert admin.post("/admin/campaign", data=data).status_code == 303
+    saved = path.read_text(encoding="utf-8")
+    assert "organiser: ODF" in saved and "  en: My saved title\n" in saved
 
 
 def test_close_and_open_the_appeal(app, admin, templates_dir):
@@ -145,6 +157,7 @@ def test_after_a_conflict_the_untouched_fields_show_the_newer_values(app, admin,
     other = app.test_client()
     sign_in(other)
     theirs = campaign_form(other)
+    theirs["title-en"] = "Their own title"
     theirs["title-it"] = "Il titolo dell'altra organizzatrice"
     theirs["chronology-10-date"] = "2013-09-02"
     theirs["chronology-10-source"] = "appeal"

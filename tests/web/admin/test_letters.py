@@ -276,6 +276,7 @@ def test_asks_after_a_conflict_keep_mine_and_show_theirs(app, admin, recipients_
     sign_in(other)
     theirs = asks_form(other)
     theirs["ask-kz-president"] = "free Alma Shalabayeva"
+    theirs["ask-it-justice"] = "look into the case"  # changed by both: a conflict
     assert other.post("/admin/letters/en/asks", data=theirs).status_code == 303
     mine["ask-it-justice"] = "reopen the case"
     response = admin.post("/admin/letters/en/asks", data=mine)

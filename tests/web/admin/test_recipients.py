@@ -168,14 +168,17 @@ def test_a_conflict_names_the_change_and_keeps_the_input(app, admin, recipients_
     sign_in(other)
     theirs, _ = office_form(other, "it-interior")
     theirs["person"] = "Matteo Piantedosi"
+    theirs["title"] = "Minister of the Interior"
     assert other.post("/admin/recipients/it-interior/edit", data=theirs).status_code == 303
 
-    mine["title"] = "My new title"
+    mine["title"] = "My new title"  # the title: changed by both, so a conflict
     mine["phones"] = "+39 06 4651 1111"
     response = admin.post("/admin/recipients/it-interior/edit", data=mine)
     assert response.status_code == 409
     found = page(response)
     conflict = found.one("div", id="conflict").text
+    assert "it-interior.title was changed by someone else" in conflict
+    assert "you changed it too" in conflict
     assert "it-interior.person was changed by someone else" in conflict
     assert "Angelino Alfano → Matteo Piantedosi" in conflict
     assert found.one("input", id="title").attrs["value"] == "My new title"
@@ -184,13 +187,28 @@ def test_a_conflict_names_the_change_and_keeps_the_input(app, admin, recipients_
     assert found.one("input", id="person").attrs["value"] == "Matteo Piantedosi"
     assert "Someone else changed this" in found.one("p", id="person-note").text
     saved = directory.load(recipients_file).get("it-interior")
-    assert saved.person == "Matteo Piantedosi" and saved.title != "My new title"
+    assert saved.person == "Matteo Piantedosi" and saved.title == "Minister of the Interior"
     again = {**field_values(response.get_data(as_text=True)), "csrf_token": mine["csrf_token"]}
     again["version"] = found.one("input", name="version").attrs["value"]
     assert admin.post("/admin/recipients/it-interior/edit", data=again).status_code == 303
     saved = directory.load(recipients_file).get("it-interior")
     assert (saved.person, saved.title) == ("Matteo Piantedosi", "My new title")
     assert saved.phones[0].e164 == "+390646511111"
+
+
+def test_different_fields_of_one_office_saved_by_two_organisers_are_merged(
+    app, admin, recipients_file, organiser
+):
+    mine, _ = office_form(admin, "it-interior")
+    other = app.test_client()
+    sign_in(other)
+    theirs, _ = office_form(other, "it-interior")
+    theirs["person"] = "Matteo Piantedosi"
+    assert other.post("/admin/recipients/it-interior/edit", data=theirs).status_code == 303
+    mine["title"] = "My new title"  # my form still holds the old person: not written back
+    assert admin.post("/admin/recipients/it-interior/edit", data=mine).status_code == 303
+    saved = directory.load(recipients_file).get("it-interior")
+    assert (saved.person, saved.title) == ("Matteo Piantedosi", "My new title")
 
 
 def test_a_field_both_organisers_changed_keeps_mine_and_says_so(app, admin, organiser):
@@ -240,15 +258,26 @@ def test_delete_asks_first_then_deletes(admin, recipients_file, instance, site):
     assert "it-justice was deleted" in admin.get("/admin/recipients").get_data(as_text=True)
 
 
-def test_delete_of_a_changed_directory_is_a_conflict(app, admin, recipients_file):
+def test_delete_of_an_office_changed_meanwhile_is_a_conflict(admin, recipients_file):
+    data, _ = form_of(admin, "/admin/recipients/it-justice/delete")
+    other, _ = office_form(admin, "it-justice")
+    other["person"] = "Anna Maria Cancellieri"
+    assert admin.post("/admin/recipients/it-justice/edit", data=other).status_code == 303
+    response = admin.post("/admin/recipients/it-justice/delete", data=data)
+    assert response.status_code == 400
+    assert "it-justice.person was changed" in response.get_data(as_text=True)
+    assert "it-justice" in directory.load(recipients_file).ids
+
+
+def test_delete_after_a_change_of_another_office_is_merged(admin, recipients_file):
     data, _ = form_of(admin, "/admin/recipients/it-justice/delete")
     other, _ = office_form(admin, "kz-president")
     other["person"] = "Kassym-Jomart Tokayev"
     assert admin.post("/admin/recipients/kz-president/edit", data=other).status_code == 303
-    response = admin.post("/admin/recipients/it-justice/delete", data=data)
-    assert response.status_code == 400
-    assert "kz-president.person was changed" in response.get_data(as_text=True)
-    assert "it-justice" in directory.load(recipients_file).ids
+    assert admin.post("/admin/recipients/it-justice/delete", data=data).status_code == 303
+    saved = directory.load(recipients_file)
+    assert "it-justice" not in saved.ids
+    assert saved.get("kz-president").person == "Kassym-Jomart Tokayev"
 
 
 @pytest.mark.parametrize("action", ["edit", "duplicate", "delete"])

@@ -148,14 +148,31 @@ def test_a_changed_carried_file_is_refused(admin, recipients_file):
     assert recipients_file.read_bytes() == before
 
 
-def test_a_directory_changed_after_the_preview_is_a_conflict(admin, recipients_file):
+def confirm_fields(admin) -> dict:
+    """The confirm form of a preview of the edited export."""
     preview = upload(admin, as_csv(edited_rows(admin))).get_data(as_text=True)
     fields = {name: hidden(preview, name) for name in ("csrf_token", "name", "version", "blob")}
     fields["signed"] = hidden(preview, "signed")
-    text = recipients_file.read_text(encoding="utf-8").replace("city: Atyrau", "city: Atyrau-2")
-    recipients_file.write_text(text, encoding="utf-8")  # someone edits the file by hand
+    return fields
+
+
+def test_a_directory_changed_after_the_preview_is_a_conflict(admin, recipients_file):
+    fields = confirm_fields(admin)
+    text = recipients_file.read_text(encoding="utf-8").replace("city: Roma", "city: Rome", 1)
+    recipients_file.write_text(text, encoding="utf-8")  # a field the import changes, by hand
     response = admin.post("/admin/import/confirm", data=fields)
     assert response.status_code == 409
     body = response.get_data(as_text=True)
-    assert "nothing was imported" in body and "kz-nsc-atyrau.address.city" in body
+    assert "nothing was imported" in body and "it-interior.address.city" in body
     assert directory.load(recipients_file).get("it-interior").person == "Angelino Alfano"
+
+
+def test_an_import_is_merged_onto_a_change_of_another_office(admin, recipients_file):
+    fields = confirm_fields(admin)
+    text = recipients_file.read_text(encoding="utf-8").replace("city: Atyrau", "city: Atyrau-2")
+    recipients_file.write_text(text, encoding="utf-8")  # an office the import leaves alone
+    assert admin.post("/admin/import/confirm", data=fields).status_code == 303
+    saved = directory.load(recipients_file)
+    assert saved.get("it-interior").person == "Matteo Piantedosi"
+    assert "it-senate" in saved.ids
+    assert saved.get("kz-nsc-atyrau").address.city == "Atyrau-2"
