@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from campaign.cli import main
-from campaign.directory import addresses
-from campaign.letters import render_pool
+from campaign.letters import disclosure, render, render_pool
+from campaign.letters.senders import SENDER_FIELDS, make_sender
 from campaign.production.batch import SUMMARY, BatchOptions, run_batch
 from campaign.rulebook import load_site
 from tests.builders import OFFICE_IDS, copy_site
@@ -139,8 +139,9 @@ def test_each_office_gets_every_supporters_letter_in_order_with_its_address_in_t
         found = letters_in(folder / f"{office_id}.pdf")
         assert [name for name, _, _ in found] == [row.cells["name"] for row in wanted]
         for (_name, window, _pages), row in zip(found, wanted, strict=True):
-            language = row.cells["language"] or office.language
-            address = addresses.recipient_lines(office, language, from_country="IT")
+            sender = make_sender(**{field: row.cells[field] for field in SENDER_FIELDS})
+            letter = render.render_letter(loaded.appeal, office, sender, row.cells["language"])
+            address = disclosure.window_lines(letter)  # what the office's rule lets it show
             assert " ".join(window) == " ".join(address)  # a long line may wrap in the window
         total = result.offices[office_id]
         pages = len(pypdf.PdfReader(folder / f"{office_id}.pdf").pages)
