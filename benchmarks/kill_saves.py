@@ -108,12 +108,8 @@ def edit_of(file_name: str, label: str, letter: str) -> editing.Edit:
 
 
 def watched_folders(site: Site) -> list[Path]:
-    """Where the saves write temporary files: beside the files and in their history."""
-    return [
-        site.recipients.parent,
-        site.templates,
-        *(versions.folder(site.database, name) for name in FILES),
-    ]
+    """Where the saves write temporary files: beside the files (the history is the database)."""
+    return [site.recipients.parent, site.templates]
 
 
 def save_seconds(folder: Path, letter: str) -> float:

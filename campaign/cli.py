@@ -19,7 +19,7 @@ from campaign.check import check_campaign
 from campaign.directory import channels
 from campaign.directory.addresses import one_line
 from campaign.errors import CampaignError, InvalidData
-from campaign.letters import disclosure, export, render, render_pool
+from campaign.letters import disclosure, export, render, render_pool, states
 from campaign.letters.pdf import PAPERS
 from campaign.letters.senders import make_sender
 from campaign.limits import SENDER as LIMITS
@@ -119,6 +119,8 @@ def list_recipients(site: Site, as_json: bool) -> None:
         click.echo(f"{recipient.id}  [{recipient.language}, {channels}]")
         click.echo(f"    {recipient.office}")
         click.echo(f"    {one_line(recipient.address)}")
+        if states.is_paused(recipient):
+            click.echo(f"    PAUSED: {states.paused_note(recipient)}")
 
 
 def _channels(recipient: Recipient) -> list[str]:
@@ -160,9 +162,13 @@ def export_letters(site: Site, office_ids: str, formats: str, paper: str, out, *
     if "pdf" in wanted:
         render_pool.shared().prepare()  # the PDF workers warm up while the files are checked
     loaded = load_site(site)
+    appeal = states.require_letters(loaded.appeal)  # the appeal, or the thank-you letters
     known = loaded.directory
-    offices = [known.get(i.strip()) for i in office_ids.split(",") if i.strip()] or known.recipients
-    letters = [render.render_letter(loaded.appeal, r, sender, language) for r in offices]
+    chosen = [known.get(i.strip()) for i in office_ids.split(",") if i.strip()] or known.recipients
+    offices = _writable(chosen)
+    letters = [render.render_letter(appeal, r, sender, language) for r in offices]
+    if appeal.thanks_only:
+        click.echo("The appeal is won: these are the thank-you letters.")
     folder = out or export.default_folder(Path("exports"))
     bundle = export.write_bundle(
         folder,
@@ -181,6 +187,17 @@ def export_letters(site: Site, office_ids: str, formats: str, paper: str, out, *
 
 
 CHANNEL_WORDS = {"email": "e-mail", "phone": "phone", "fax": "fax"}
+
+
+def _writable(chosen: tuple[Recipient, ...] | list[Recipient]) -> tuple[Recipient, ...]:
+    """The chosen offices that take letters; each paused one is named, and skipped."""
+    for office in chosen:
+        if states.is_paused(office):
+            click.echo(f"Skipped: {states.paused_note(office)}")
+    offices = states.writable(chosen)
+    if not offices:
+        raise CampaignError("no letters to write: every office chosen is paused (see above)")
+    return offices
 
 
 def _sender_or_error(fields: dict) -> Sender:
@@ -299,7 +316,9 @@ def event_kit(site: Site, office_ids: tuple[str, ...], url, language, paper, out
     loaded = load_site(site)
     folder = out or export.default_folder(Path("exports"), prefix="kit")
     export.check_new(folder)
-    offices = [loaded.directory.get(i) for i in office_ids] or list(loaded.directory.recipients)
+    offices = [loaded.directory.get(i) for i in office_ids] or list(
+        states.writable(loaded.directory.recipients)
+    )
     files = kit.make_kit(
         loaded, offices, language=language, url=url, paper=paper, pool=render_pool.shared()
     )

@@ -9,6 +9,10 @@ from campaign.text import lf
 
 LANGUAGES = ("en", "it", "ru")  # the languages a letter can be written in
 DEFAULT_LANGUAGE = "en"
+# The appeal's life: supporters write while it is open; a pause stops every letter for now;
+# a win shows the outcome (and offers thank-you letters, if there are any); closed is the end.
+OPEN, PAUSED, WON, CLOSED = "open", "paused", "won", "closed"
+APPEAL_STATES = (OPEN, PAUSED, WON, CLOSED)
 
 Localized = Mapping[str, str]  # {"en": "...", "it": "...", "ru": "..."}
 
@@ -16,6 +20,12 @@ Localized = Mapping[str, str]  # {"en": "...", "it": "...", "ru": "..."}
 def localized(value: Localized, language: str) -> str:
     """The text in `language`, else in English, else the first one there is."""
     return value.get(language) or value.get(DEFAULT_LANGUAGE) or next(iter(value.values()), "")
+
+
+def talking_points(office: Recipient, language: str) -> tuple[str, ...]:
+    """What a supporter could say to `office` in their own words, in `language` (or English)."""
+    points = office.talking_points
+    return points.get(language) or points.get(DEFAULT_LANGUAGE) or ()
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,14 @@ class Phone:
     source: str  # as written in the source document
     e164: str = ""  # "+390636064651"; empty when the digits are ambiguous
     display: str = ""  # "+39 06 3606 4651"; the source form when there is no E.164
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Why an office gets no letters for now, and the office to write to instead, if any."""
+
+    reason: Localized
+    replacement: str = ""  # the id of an office that is not paused itself
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,10 @@ class Recipient:
     source: str = ""
     verified: str = ""  # ISO date of the last check
     line: int = 0  # line of the entry in recipients.yaml, for messages
+    # The appeal's life: a paused office gets no letter; what a supporter could say in their
+    # own words to this office, per language.
+    pause: Pause | None = None
+    talking_points: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -97,6 +119,16 @@ class Event:
 
 
 @dataclass(frozen=True)
+class Update:
+    """One entry of the update log: what happened since the appeal began, and who says so."""
+
+    date: str  # ISO date
+    text: Localized
+    source: str = ""  # the id of one of the campaign's sources, or empty
+    url: str = ""  # a web address where it is published, or empty (one of the two is given)
+
+
+@dataclass(frozen=True)
 class Quote:
     """A quote of a human-rights organisation, attributed."""
 
@@ -124,8 +156,14 @@ class Campaign:
     organiser: str
     sources: Mapping[str, str]  # source id -> description of the document
     deadline: str = ""  # ISO date, or empty: when past, the appeal is closed
-    is_open: bool = True
     background_sources: tuple[str, ...] = ()  # ids of the sources the background is drawn from
+    # The appeal's life: open, paused (pause_reason says why), won (outcome says what
+    # happened) or closed; the update log; the subjects of the thank-you letters, if any.
+    state: str = "open"
+    pause_reason: Localized = field(default_factory=dict)
+    outcome: Localized = field(default_factory=dict)
+    updates: tuple[Update, ...] = ()
+    thanks_subjects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     disclosure: str = "full"  # the rule of the offices that have none of their own
     organisation: Organisation | None = None  # the return address under `organisation`
 

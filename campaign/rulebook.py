@@ -19,12 +19,12 @@ from typing import Any, TypeVar
 from campaign import directory, limits
 from campaign.directory import Directory
 from campaign.errors import CampaignError, InvalidData, Problem, TemplateError
-from campaign.letters import drafts, pdf, render
+from campaign.letters import drafts, pdf, render, states
 from campaign.letters.render import Appeal
 from campaign.letters.sandbox import within
 from campaign.letters.senders import make_sender
 from campaign.models import LANGUAGES, Letter, Recipient, Sender
-from campaign.site import CAMPAIGN_FILE, Site, body_name
+from campaign.site import CAMPAIGN_FILE, Site
 
 T = TypeVar("T")
 
@@ -81,8 +81,11 @@ def render_problems(
     for every office."""
     offices = tuple(offices)
     problems: list[Problem] = []
+    thanks = states.thanks_appeal(appeal) if appeal.thanks else None
     for language in LANGUAGES:
         collect(problems, site, partial(check_body, appeal, offices, language))
+        if thanks is not None:  # offered once the appeal is won: checked as the appeal is
+            collect(problems, site, partial(check_body, thanks, offices, language))
         if language in appeal.call_scripts:
             collect(problems, site, partial(_try_call_script, appeal, offices, language))
     if not problems and layout:
@@ -129,7 +132,7 @@ def batches(letters: list[Letter]) -> list[list[Letter]]:
 
 def check_body(appeal: Appeal, offices: tuple[Recipient, ...], language: str) -> None:
     """Render the body of `language` for every office and sample sender, within the budget."""
-    name = body_name(language)
+    name = appeal.body_file(language)
 
     def each(office: Recipient, sender: Sender) -> None:
         letter = render.render_letter(appeal, office, sender, language)

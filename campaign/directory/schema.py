@@ -21,16 +21,20 @@ ENTRY_KEYS = (
     "disclosure",
     "safety_note",
     "ask",
+    "talking_points",  # the appeal's life: what a supporter could say in their own words
+    "paused",  # no letters to this office for now, why, and the office to write to instead
     "tags",
     "source",
     "verified",
 )
 ADDRESS_KEYS = ("lines", "postcode", "city", "region", "country")
+PAUSE_KEYS = ("reason", "replacement")
 # The entry's fields that hold one line of text (the others are mappings or lists).
 TEXT_KEYS = tuple(
     key
     for key in ENTRY_KEYS
     if key not in ("salutation", "address", "phones", "faxes", "emails", "ask", "tags")
+    and key not in ("paused", "talking_points")
     and key != "safety_note"  # one text per language
 )
 # What a letter template sees of an office (`recipient.office` ...): nothing it need not.

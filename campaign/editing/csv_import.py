@@ -226,7 +226,7 @@ def _validate(plain: Mapping[str, Any], where: str) -> tuple[Problem, ...]:
     entry = CommentedMap()
     set_fields(entry, plain, directory.ENTRY_KEYS, orders=offices.ORDERS)
     try:
-        directory.parse(CommentedMap(recipients=CommentedSeq([entry])), where)
+        directory.parse(CommentedMap(recipients=CommentedSeq([entry])), where, alone=True)
     except InvalidData as error:
         return tuple(error.problems)
     return ()

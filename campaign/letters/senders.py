@@ -12,6 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from campaign import limits
 from campaign.directory.addresses import countries
 from campaign.errors import InvalidData, Problem
+from campaign.letters import states
 from campaign.limits import SENDER as LIMITS
 from campaign.models import LANGUAGES, Recipient, Sender
 from campaign.text import is_text, multi_line, one_line
@@ -45,6 +46,7 @@ def letter_request(
     known = {office.id: office for office in directory}
     chosen = list(dict.fromkeys(office_ids))
     unknown = [office_id for office_id in chosen if office_id not in known]
+    paused = [known[i] for i in chosen if i in known and states.is_paused(known[i])]
     if unknown:
         names = ", ".join(f'"{office_id}"' for office_id in unknown)
         problems.append(
@@ -52,6 +54,15 @@ def letter_request(
         )
     elif not chosen:
         problems.append(Problem("offices", "choose at least one office"))
+    elif paused:  # a request from before the pause: no letter to it, from any channel
+        office = paused[0]
+        problems.append(
+            Problem(
+                "offices",
+                f"paused: {office.id} takes no letters for now; choose the other offices",
+                office.office,  # the web names the office in the interface language's sentence
+            )
+        )
     elif len(chosen) > limits.LETTERS_PER_REQUEST:
         problems.append(
             Problem(

@@ -29,8 +29,7 @@ import pikepdf
 
 from campaign import limits
 from campaign.errors import Busy, CampaignError, Problem, RenderError
-from campaign.letters import pdf
-from campaign.letters.campaign_file import campaign_is_closed
+from campaign.letters import pdf, states
 from campaign.letters.render import render_letter
 from campaign.letters.render_pool import RenderPool
 from campaign.models import Letter, localized
@@ -82,6 +81,7 @@ class BatchResult:
     supporters: int = 0  # rows printed
     skipped: int = 0  # rows not printed
     missing: int = 0  # letters of printed rows that could not be laid out
+    paused: dict[str, str] = field(default_factory=dict)  # offices left out, and why
     problems: list[Problem] = field(default_factory=list)  # the first KEPT_PROBLEMS
     problem_count: int = 0
     files: list[str] = field(default_factory=list)  # written, in the output folder
@@ -119,11 +119,9 @@ def run_batch(
     `deadline` (time.monotonic) stops a batch that runs too long: BatchTooSlow. On any error
     the folder is removed with everything in it.
     """
-    if campaign_is_closed(loaded.appeal.campaign):
-        raise CampaignError(
-            "the appeal is closed (campaign.yaml: open is false, or the deadline has passed): "
-            "no letters are printed for it; open it again first"
-        )
+    # The letters offered now, as the web app offers them: the appeal, or the thank-you letters
+    # once it is won; none (NoLetters, saying why) while it is paused or closed.
+    loaded = dataclasses.replace(loaded, appeal=states.require_letters(loaded.appeal))
     pdf.check_paper(options.paper)
     supporters = SupportersFile(stream, name, loaded.directory.recipients)
     result = BatchResult(name, options, None if options.dry_run else folder)
@@ -134,6 +132,7 @@ def run_batch(
             counted += len(letters)
             if progress:
                 progress(supporters.bytes_read, counted, 0)
+        result.paused = dict(supporters.paused)
         return result
     if folder is None:
         raise CampaignError("a batch that is not a dry run needs an output folder")
@@ -146,6 +145,7 @@ def run_batch(
             _Printing(pool, loaded, folder, options, result, report, deadline),
             progress,
         )
+        result.paused = dict(supporters.paused)
         (folder / SUMMARY).write_text(summary_text(result), encoding="utf-8")
         result.files.append(SUMMARY)
     except OSError as error:  # a full disk, a folder removed under our feet
@@ -514,6 +514,9 @@ def summary_text(result: BatchResult) -> str:
         lines.append("For printing on both sides: each letter starts on a new sheet.")
     else:
         lines.append("For printing on one side: a sheet a page.")
+    if result.paused:
+        lines += ["", "Paused offices, left out of every row:"]
+        lines += [f"  {note}" for note in result.paused.values()]
     if result.problem_count:
         lines += ["", "Not printed (correct the rows and print them again):"]
         lines += [f"  {problem}" for problem in result.problems]

@@ -4,8 +4,10 @@ a case card for the table with the campaign's summary and a QR code to the campa
 The letter to write by hand is a letter like every other, printed by print.html through the
 render pool: so the office's address sits exactly where the printed letter puts it, in the
 envelope window. It carries the date line, the salutation, ruled lines and the closing formula
-in the office's language, and no sender. The talking points are in the office's language and
-the supporter's (the interface language chosen); the card in the supporter's. The QR code is
+in the office's language, and no sender. The sheet of talking points (what the office is
+asked, the points recipients.yaml gives for it, the campaign in short and its chronology) is
+in the office's language and the supporter's (the interface language chosen); the card in the
+supporter's. A kit is made for an open appeal, and for offices that take letters. The QR code is
 drawn here (segno, as SVG), never fetched.
 """
 
@@ -19,10 +21,19 @@ import segno
 
 from campaign import limits
 from campaign.errors import CampaignError
+from campaign.letters import states
 from campaign.letters.pdf import check_paper
 from campaign.letters.render import pick_subject
 from campaign.letters.render_pool import RenderPool
-from campaign.models import LANGUAGES, Letter, Recipient, Sender, localized
+from campaign.models import (
+    LANGUAGES,
+    OPEN,
+    Letter,
+    Recipient,
+    Sender,
+    localized,
+    talking_points,
+)
 from campaign.production.documents import document_html, office_name
 from campaign.production.labels import labels
 from campaign.rulebook import Loaded
@@ -91,8 +102,14 @@ def make_kit(
     if language not in LANGUAGES:
         raise CampaignError(f'"{language}" is not a language; use one of {", ".join(LANGUAGES)}')
     address = check_url(url)
+    state = states.state_of(loaded.appeal.campaign)
+    if state != OPEN:
+        raise CampaignError(f"the appeal is {state} now: an event kit is made for an open appeal")
     if not offices:
         raise CampaignError("choose at least one office for the kit")
+    for office in offices:
+        if states.is_paused(office):
+            raise CampaignError(f"{states.paused_note(office)}; leave it out of the kit")
     letters = [handwritten_letter(loaded, office, paper) for office in offices]
     title = localized(loaded.appeal.campaign.title, language)
     files: dict[str, bytes] = {}
@@ -121,6 +138,7 @@ def talking_points_html(loaded: Loaded, office: Recipient, language: str, paper:
             "title": localized(campaign.title, code),
             "office": office_name(office, code),
             "ask": as_sentence(localized(office.ask, code)),
+            "points": talking_points(office, code),
             "summary": localized(campaign.summary, code),
             "events": [
                 {

@@ -4,8 +4,8 @@ A header row names the columns (any order, any case): name, street, postcode, ci
 email, note, language, offices; only `name` is required. UTF-8 with or without a byte order
 mark, comma or semicolon (taken from the header row). `language` is empty or `auto` (each
 office in its own language) or a letter language (en, it, ru); `offices` is empty (every
-office) or office ids separated by spaces, `|` or commas. A quoted cell may hold line breaks
-(a note of several paragraphs).
+office) or office ids separated by spaces, `|` or commas; a paused office is left out of
+every row. A quoted cell may hold line breaks (a note of several paragraphs).
 
 The file is read one line at a time and never kept: memory stays flat however long it is.
 Each row is reported at the line it starts on, as an editor numbers lines; where cells with
@@ -23,6 +23,7 @@ from typing import BinaryIO
 
 from campaign import limits
 from campaign.errors import CampaignError, InvalidData, Problem
+from campaign.letters import states
 from campaign.letters.senders import AUTO, SENDER_FIELDS, LetterRequest, letter_request
 from campaign.models import Recipient
 from campaign.text import delimiter_of
@@ -63,6 +64,7 @@ class SupportersFile:
     def __init__(self, stream: BinaryIO, name: str, directory: Sequence[Recipient]):
         self.name, self.directory = name, tuple(directory)
         self.bytes_read = 0
+        self.paused: dict[str, str] = {}  # the paused offices rows named, and why
         self._stream = stream
         self._line = 0  # physical lines read so far
         self._bad_lines: dict[int, str] = {}  # line -> why it cannot be read
@@ -172,13 +174,27 @@ class SupportersFile:
             return BadRow(line, row, tuple(problems))
 
     def _request(self, values: dict[str, str]) -> LetterRequest:
-        """The row's request, checked by the one check of the web form."""
+        """The row's request, checked by the one check of the web form; a paused office is
+        left out (and noted once, in `paused`), as `campaign export` leaves it out."""
         language = (values.get("language") or "").strip().lower() or AUTO
         chosen = OFFICE_SEPARATORS.split((values.get("offices") or "").strip().lower())
         office_ids = [office_id for office_id in chosen if office_id]
         if not office_ids:
-            office_ids = [office.id for office in self.directory]
-        return letter_request(values, office_ids, language, self.directory)
+            office_ids = [office.id for office in states.writable(self.directory)]
+        known = {office.id: office for office in self.directory}
+        paused = [i for i in office_ids if i in known and states.is_paused(known[i])]
+        for office_id in paused:
+            self.paused.setdefault(office_id, states.paused_note(known[office_id]))
+        if paused and len(paused) == len(office_ids):
+            raise InvalidData(
+                [
+                    Problem(
+                        "offices", "every office of this row is paused: it has no letter to print"
+                    )
+                ]
+            )
+        wanted = [office_id for office_id in office_ids if office_id not in paused]
+        return letter_request(values, wanted, language, self.directory)
 
 
 def _where(name: str, line: int, row: int) -> str:

@@ -31,6 +31,18 @@ counts = sa.Table(
     sa.Column("n", sa.Integer, nullable=False),
 )
 
+# Anonymous reports of what came of a letter (storage/reports.py): per office, channel, kind
+# (returned, no_answer, acknowledged, answered) and day, nothing about the supporter.
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("office", sa.Text, primary_key=True),
+    sa.Column("channel", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, primary_key=True),
+    sa.Column("day", sa.Text, primary_key=True),  # ISO date, UTC
+    sa.Column("n", sa.Integer, nullable=False),
+)
+
 # One row per (receipt, office, channel) counted: sha256 of the three, so that a report
 # repeated by a browser or a load balancer counts once, and nothing links the offices of one
 # report together. Pruned after a few days.

@@ -116,6 +116,9 @@ def make_guards(app: Flask, site: Site) -> guards.Guards:
             retry_after=settings["RETRY_AFTER_S"],
             first_guess_s=FIRST_FORM_POST_GUESS_S,
         ),
+        report_limiter=guards.Window(
+            throttle, "report", settings["REPORT_RATE_LIMIT"], settings["REPORT_WINDOW_S"]
+        ),
     )
 
 
@@ -151,6 +154,7 @@ def install_hooks(app: Flask) -> None:
         letter_in=forms.letter_in,
         translation_into=forms.translation_into,
         channel_label=forms.channel_label,
+        report_label=forms.report_label,
         limits=limits.SENDER,
         letters_limit=limits.LETTERS_PER_REQUEST,
         office_names=lambda recipient: campaign_page.office(recipient, i18n.ui_language()),

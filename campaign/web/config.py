@@ -68,6 +68,10 @@ DEFAULTS = {
     # one client adds at most SENT_RATE_LIMIT x (the channels of all offices) letters an hour.
     "SENT_RATE_LIMIT": 10,
     "SENT_WINDOW_S": 3600,
+    # "What happened next" reports per client in an hour, as for "I sent it": each counts an
+    # office and channel once, with one kind.
+    "REPORT_RATE_LIMIT": 10,
+    "REPORT_WINDOW_S": 3600,
     # Reverse proxies in front (nginx: 1) whose X-Forwarded-For may be believed: the limits
     # per client then see the supporter's address, the last one the proxies added. 0 without a
     # proxy, or a client could claim any address and escape its limits.

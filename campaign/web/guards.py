@@ -59,6 +59,7 @@ class Guards:
     sent_limiter: Window  # "I sent it" reports
     renders: RenderPool  # the PDF workers
     posts: Gate  # the supporters' form posts that do their work in this process
+    report_limiter: Window  # "what happened next" reports
 
 
 # The supporters' form posts worked out in the web process (a preview writes every letter):
@@ -69,6 +70,7 @@ GATED_VIEWS = (
     "public.preview_links",
     "public.office_eml",
     "public.sent",
+    "public.report_post",
 )
 
 

@@ -322,6 +322,40 @@ class Checker:
         }
         return {language: text for language, text in found.items() if text}
 
+    def lists_per_language(
+        self,
+        node: Any,
+        key: str,
+        path: str,
+        *,
+        required: bool = True,
+        limit: int = 0,
+        max_items: int = 0,
+    ) -> dict[str, tuple[str, ...]]:
+        """A list of one-line texts per language at node[key], English's required when given.
+
+        An empty mapping where `key` is optional means none (as the console writes "none").
+        """
+        texts = self.mapping(node, key, path, required=required, hint=", with a list per language")
+        if texts is None or (not texts and not required):
+            return {}
+        self.unknown_keys(texts, LANGUAGES, path)
+        found = {
+            language: tuple(
+                self.texts(
+                    texts,
+                    language,
+                    f"{path}.{language}",
+                    required=True,
+                    limit=limit,
+                    max_items=max_items,
+                )
+            )
+            for language in LANGUAGES
+            if language in texts or language == "en"
+        }
+        return {language: items for language, items in found.items() if items}
+
     def date(self, node: Any, key: str, path: str, *, required: bool = False) -> str:
         """An ISO date (YYYY-MM-DD) at node[key], a YAML date or a string; "" for none."""
         value = node.get(key)

@@ -210,8 +210,8 @@ def test_changes_between_two_versions_of_each_kind_of_file(site):
         "Rome",
     )
     campaign = (site.templates / "campaign.yaml").read_bytes()
-    closed = campaign.replace(b"open: true", b"open: false")
-    assert [c.what for c in editing.changes_between("campaign.yaml", campaign, closed)] == ["open"]
+    closed = campaign.replace(b"state: open", b"state: closed")
+    assert [c.what for c in editing.changes_between("campaign.yaml", campaign, closed)] == ["state"]
     lines = editing.changes_between("letter.en.txt", b"a\nb\n", b"a\nc\nd\n")
     assert [(c.what, c.action, c.old, c.new) for c in lines] == [
         ("line 2", "changed", "b", "c / d")

@@ -27,6 +27,7 @@ REVISIONS = (
     "0005_versions",
     "0006_imports",
     "0007_second_factor",
+    "0008_reports",
 )
 
 

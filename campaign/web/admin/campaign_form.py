@@ -16,12 +16,12 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField
 
 from campaign.directory.schema import DISCLOSURES
 from campaign.errors import Problem
 from campaign.limits import CAMPAIGN, CAMPAIGN_ITEMS, OFFICE, OFFICE_ITEMS
-from campaign.models import LANGUAGES
+from campaign.models import APPEAL_STATES, LANGUAGES
 from campaign.web.admin.common import problem_text
 from campaign.web.admin.fields import (
     EditForm,
@@ -35,7 +35,7 @@ from campaign.web.admin.fields import (
 TEXTS = ("title", "summary", "background")  # one text in each language
 ORGANISATION_ADDRESS = ("postcode", "city", "region", "country")  # and its lines
 QUOTE_KEYS = ("text", "speaker", "role", "organisation", "source", "date")
-LISTS = ("chronology", "quotes")
+LISTS = ("chronology", "quotes", "updates")
 
 
 def in_each_language(limit: int, one_line: bool = False) -> type[Form]:
@@ -52,6 +52,15 @@ class EventForm(Form):
     source = choice_field(_l("Source"), CAMPAIGN["event.source"])
     text = FormField(in_each_language(CAMPAIGN["event.text"]))
     remove = BooleanField(_l("Remove this event"))
+
+
+class UpdateForm(EventForm):
+    """One entry of the update log: an event with its document and/or its web address."""
+
+    source = choice_field(_l("Source document"), CAMPAIGN["update.source"])
+    url = line_field(_l("Web address where it is published"), CAMPAIGN["update.url"])
+    text = FormField(in_each_language(CAMPAIGN["update.text"]))
+    remove = BooleanField(_l("Remove this update"))
 
 
 class QuoteForm(Form):
@@ -90,8 +99,10 @@ class CampaignForm(EditForm):
     # Every saved item and the empty row; rows past the cap are not read at all.
     chronology = FieldList(FormField(EventForm), max_entries=CAMPAIGN_ITEMS["chronology"] + 1)
     quotes = FieldList(FormField(QuoteForm), max_entries=CAMPAIGN_ITEMS["quotes"] + 1)
+    updates = FieldList(FormField(UpdateForm), max_entries=CAMPAIGN_ITEMS["updates"] + 1)
     chronology_count = HiddenField(name="chronology-count")
     quotes_count = HiddenField(name="quotes-count")
+    updates_count = HiddenField(name="updates-count")
     # What an office without a rule of its own learns of the supporter, and the return address
     # the rule `organisation` prints.
     disclosure = choice_field(
@@ -166,8 +177,15 @@ def from_fields(fields: Mapping[str, Any]) -> dict[str, str]:
     for index, quote in enumerate(fields.get("quotes") or []):
         for key in QUOTE_KEYS:
             values[f"quotes-{index}-{key}"] = str(quote.get(key) or "")
-    values["chronology-count"] = str(len(fields.get("chronology") or []))
-    values["quotes-count"] = str(len(fields.get("quotes") or []))
+    for index, update in enumerate(fields.get("updates") or []):
+        for key in ("date", "source", "url"):
+            values[f"updates-{index}-{key}"] = str(update.get(key) or "")
+        for language in LANGUAGES:
+            values[f"updates-{index}-text-{language}"] = (update.get("text") or {}).get(
+                language, ""
+            )
+    for name in LISTS:
+        values[f"{name}-count"] = str(len(fields.get(name) or []))
     values.update(disclosure_values(fields))
     return values
 
@@ -200,7 +218,7 @@ def to_plain(form: CampaignForm) -> tuple[dict[str, Any], dict[str, list[str]]]:
     for name in LISTS:
         items, rows[name] = [], []
         for row in form[name]:
-            item = _event(row.form) if name == "chronology" else _quote(row.form)
+            item = _quote(row.form) if name == "quotes" else _event(row.form)
             if row.form.remove.data or item is None:
                 continue
             items.append(item)
@@ -242,7 +260,7 @@ def field_name(path: str, rows: Mapping[str, list[str]]) -> str | None:
     """The form field of a problem's path ("chronology[1].text.it" -> "chronology-3-text-it")."""
     if disclosure_field(path):
         return disclosure_field(path)
-    match = re.fullmatch(r"(chronology|quotes)\[(\d+)\]\.(\w+)(?:\.(\w+))?", path)
+    match = re.fullmatch(r"(chronology|quotes|updates)\[(\d+)\]\.(\w+)(?:\.(\w+))?", path)
     if match:
         name, index, key, language = match.groups()
         kept = rows.get(name, [])
@@ -268,14 +286,48 @@ def disclosure_field(path: str) -> str | None:
     return None
 
 
-class AppealStateForm(EditForm):
-    """Open or close the appeal: the button pressed says which."""
+class StateForm(EditForm):
+    """The appeal's state, with the reason of a pause and the outcome of a win."""
 
-    state = StringField()
+    state = RadioField(_l("State of the appeal"), validate_choice=False)
+    pause_reason = FormField(in_each_language(CAMPAIGN["state.note"]))
+    outcome = FormField(in_each_language(CAMPAIGN["state.note"]))
 
-    def wanted_open(self) -> bool:
-        """Whether the organiser asked to open the appeal."""
-        return self.state.data == "open"
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.state.choices = [(state, state) for state in APPEAL_STATES]
+
+
+def state_form(fields: Mapping[str, Any], version: str) -> StateForm:
+    """The state form as saved (campaign_fields.campaign_fields)."""
+    values = {"state": str(fields.get("state") or ""), "version": version}
+    for key in ("pause_reason", "outcome"):
+        for language in LANGUAGES:
+            values[f"{key}-{language}"] = (fields.get(key) or {}).get(language, "")
+    return StateForm(formdata=MultiDict(values))
+
+
+def state_plain(form: StateForm) -> dict[str, Any]:
+    """The state fields for campaign_fields.set_state."""
+    return {
+        "state": _typed(form.state),
+        "pause_reason": _texts(form.pause_reason),
+        "outcome": _texts(form.outcome),
+    }
+
+
+def add_state_problems(form: StateForm, problems: list[Problem]) -> list[str]:
+    """Put the problems of the state's save next to its fields; the others as sentences."""
+    fields = by_name(form)
+    others = []
+    for problem in problems:
+        key, _dot, language = problem.field.partition(".")
+        name = key if key == "state" else f"{key}-{language or 'en'}"
+        if name not in fields:
+            others.append(problem_text(problem))
+        else:
+            add_errors(fields[name], [problem.message])
+    return others
 
 
 def _typed(field) -> str:
@@ -290,9 +342,17 @@ def _texts(texts: FormField) -> dict[str, str]:
 
 
 def _event(event: EventForm) -> dict[str, Any] | None:
-    """A chronology event in the file's shape; None for an empty row."""
-    item = {"date": _typed(event.date), "source": _typed(event.source), "text": _texts(event.text)}
-    return item if any(item.values()) else None
+    """A chronology event (or an update, with its web address) in the file's shape; None for an
+    empty row. An update leaves out the source or address not given."""
+    item: dict[str, Any] = {"date": _typed(event.date), "source": _typed(event.source)}
+    if isinstance(event, UpdateForm):
+        item["url"] = _typed(event.url)
+    item["text"] = _texts(event.text)
+    if not any(item.values()):
+        return None
+    if isinstance(event, UpdateForm):
+        return {key: value for key, value in item.items() if value or key not in ("source", "url")}
+    return item
 
 
 def _quote(quote: QuoteForm) -> dict[str, str] | None:

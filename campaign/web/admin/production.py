@@ -24,6 +24,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField
 
 from campaign import limits
 from campaign.errors import CampaignError
+from campaign.letters import states
 from campaign.letters.pdf import PAPERS
 from campaign.letters.render_pool import RenderPool
 from campaign.models import LANGUAGES, Recipient
@@ -237,8 +238,8 @@ def kit_form(offices: tuple[Recipient, ...], fresh: bool = False) -> KitForm:
     form = KitForm(formdata=None, prefix="kit") if fresh else KitForm(prefix="kit")
     form.offices.choices = [(office.id, office.office) for office in offices]
     form.language.choices = [(code, LANGUAGE_NAMES[code]) for code in LANGUAGES]
-    if fresh:
-        form.offices.data = [office.id for office in offices]
+    if fresh:  # every office that takes letters
+        form.offices.data = [office.id for office in states.writable(offices)]
         form.language.data = ui_language()
         form.url.data = campaign_url()
     return form

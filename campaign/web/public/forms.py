@@ -98,6 +98,12 @@ def problem_message(problem: Problem, value: object) -> str:
             limit=limit,
             length=len(value.strip()),
         )
+    if where == "offices" and problem.message.startswith("paused"):
+        return _(
+            "%(office)s takes no letters for now, so it is no longer offered. Press the button "
+            "again to write to the other offices.",
+            office=problem.field,
+        )
     if where == "offices" and problem.message.startswith("too many"):
         return _(
             "Please choose at most %(limit)s offices at once.", limit=limits.LETTERS_PER_REQUEST
@@ -110,6 +116,17 @@ def problem_message(problem: Problem, value: object) -> str:
         "language": _("Please choose a letter language from the list."),
     }
     return messages.get(where, problem.message)
+
+
+def report_label(kind: str) -> str:
+    """The name of a kind of report ("what happened next") in the interface language."""
+    labels = {
+        "returned": _("Returned or bounced"),
+        "no_answer": _("No answer"),
+        "acknowledged": _("Acknowledged"),
+        "answered": _("Answered"),
+    }
+    return labels.get(kind, kind)
 
 
 def channel_label(channel: str) -> str:

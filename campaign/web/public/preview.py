@@ -13,7 +13,7 @@ from campaign.errors import Problem
 from campaign.letters import disclosure, drafts
 from campaign.letters.render import render_call_script, render_letter
 from campaign.letters.senders import LetterRequest, letter_request
-from campaign.models import Letter, Phone, split_paragraphs
+from campaign.models import Letter, Phone, split_paragraphs, talking_points
 from campaign.rulebook import Loaded
 from campaign.text import multi_line, one_line
 from campaign.web.public.forms import WriteForm
@@ -36,6 +36,8 @@ class Card:
     learned: disclosure.Learned  # what the office learns of the supporter, by each channel
     safety_note: str = ""  # the organisers' note on this office, in `safety_note_language`
     safety_note_language: str = ""
+    talking_points: tuple[str, ...] = ()  # in the interface language, beside the editor
+    standard: bool = False  # the template's text and no note: say, once, that yours counts more
 
     @property
     def id(self) -> str:
@@ -82,14 +84,30 @@ def apply_edits(letters: list[Letter], posted: MultiDict) -> tuple[list[Letter],
     return edited, problems
 
 
+def standard_ids(written: list[Letter], sent: list[Letter]) -> frozenset[str]:
+    """The offices whose letter is sent as the template wrote it, from a supporter who wrote
+    no note of their own (`written`: as rendered; `sent`: as edited in the preview)."""
+    return frozenset(
+        after.recipient.id
+        for before, after in zip(written, sent, strict=True)
+        if not after.sender.note and before.paragraphs == after.paragraphs
+    )
+
+
 def field_names(office_id: str) -> tuple[str, str]:
     """The names of the subject and body fields of an office's card."""
     return f"subject-{office_id}", f"body-{office_id}"
 
 
-def card(loaded: Loaded, letter: Letter, ui_language: str, supporter_email: str = "") -> Card:
-    """The preview card of one letter: address, translation, drafts, call script, and what
-    the office learns about the supporter (`supporter_email`: the address as typed)."""
+def card(
+    loaded: Loaded,
+    letter: Letter,
+    ui_language: str,
+    supporter_email: str = "",
+    standard: bool = False,
+) -> Card:
+    """The preview card of one letter: address, translation, drafts, call script, points, and
+    what the office learns about the supporter (`supporter_email`: the address as typed)."""
     office, sender = letter.recipient, letter.sender
     translation = None
     if letter.language != ui_language:
@@ -103,11 +121,14 @@ def card(loaded: Loaded, letter: Letter, ui_language: str, supporter_email: str 
         webmail=drafts.webmail_links(letter),
         copy=drafts.plain_copy(letter),
         call_script=render_call_script(loaded.appeal, office, sender, ui_language)
-        if office.phones
+        if office.phones and loaded.appeal.call_scripts  # a thank-you letter has none
         else "",
         phones=office.phones,
         faxes=office.faxes,
         channels=channels(office),
+        # The points argue the appeal: a thank-you letter has none.
+        talking_points=() if loaded.appeal.thanks_only else talking_points(office, ui_language),
+        standard=standard,
         learned=disclosure.learned(letter, supporter_email),
         safety_note=note,
         safety_note_language=note_language,
