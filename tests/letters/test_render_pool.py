@@ -48,7 +48,7 @@ def test_the_command_line_pool_has_every_core_and_lets_them_all_wait(monkeypatch
     shared = render_pool.shared()
     assert shared.size == CORES
     # check sends a render per core at once: none of them may be told "busy"
-    assert shared._waiting._value == CORES
+    assert shared.admission.max_waiting == CORES
     assert shared.deadline_s == limits.CLI_PDF_DEADLINE_S
 
 
