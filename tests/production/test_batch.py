@@ -19,7 +19,14 @@ from campaign.letters import disclosure, render, render_pool
 from campaign.letters.senders import SENDER_FIELDS, make_sender
 from campaign.production.batch import SUMMARY, BatchOptions, run_batch
 from campaign.rulebook import load_site
-from tests.builders import OFFICE_IDS, copy_site
+from tests.builders import (
+    OFFICE_IDS,
+    THANKS_MARKER,
+    change_campaign,
+    copy_site,
+    pause_office,
+    write_thanks,
+)
 from tests.letters.test_pdf import MM, footer, lines, mm_box
 
 COLUMNS = ["name", "street", "postcode", "city", "country", "email", "note", "language", "offices"]
@@ -325,3 +332,43 @@ def test_a_full_disk_keeps_nothing_and_says_so(site, tmp_path, small_file, monke
         f"error: {out}: could not write the letters (No space left on device); nothing was kept"
     )
     assert not out.exists()
+
+
+# --- the appeal's life: paused offices, a won appeal's thank-you letters, a closed appeal ----
+
+
+def test_a_paused_office_is_left_out_of_every_row_and_named(site, tmp_path):
+    pause_office(site, "it-justice")
+    rows = [
+        Row(2, dict(supporters(1)[0].cells, name="Anna Bianchi", offices="it-justice|it-interior")),
+        Row(3, dict(supporters(1)[0].cells, name="Bruno Verdi", offices="")),
+        Row(4, dict(supporters(1)[0].cells, name="Carla Neri", offices="it-justice")),
+    ]
+    path = tmp_path / "paused.csv"
+    path.write_bytes(as_csv(rows))
+    result = run(site, "batch", str(path), "--out", str(tmp_path / "p"))
+    assert result.exit_code == 1  # Carla's row names only the paused office
+    assert "it-justice.pdf" not in {p.name for p in (tmp_path / "p").iterdir()}
+    assert "Paused offices, left out of every row:\n  it-justice is paused:" in result.stdout
+    assert "paused.csv:4: offices: every office of this row is paused" in result.stderr
+    names = [name for name, _, _ in letters_in(tmp_path / "p" / "it-interior.pdf")]
+    assert names == ["Anna Bianchi", "Bruno Verdi"]
+
+
+def test_a_won_appeal_prints_its_thank_you_letters_and_a_closed_one_nothing(site, tmp_path):
+    rows = [Row(2, dict(supporters(1)[0].cells, name="Anna Bianchi", offices="it-interior"))]
+    path = tmp_path / "won.csv"
+    path.write_bytes(as_csv(rows))
+    write_thanks(site)
+    change_campaign(site, {"state": "won", "outcome": {"en": "Test outcome."}})
+    won = run(site, "batch", str(path), "--out", str(tmp_path / "w"))
+    assert won.exit_code == 0, won.output
+    with pdfplumber.open(tmp_path / "w" / "it-interior.pdf") as document:
+        assert THANKS_MARKER in document.pages[0].extract_text()
+    change_campaign(site, {"state": "closed"})
+    closed = run(site, "batch", str(path), "--out", str(tmp_path / "c"))
+    assert closed.exit_code == 1
+    assert closed.stderr.strip() == (
+        "error: the appeal is closed (state: closed in campaign.yaml), so no letters are made"
+    )
+    assert not (tmp_path / "c").exists()

@@ -19,7 +19,7 @@ from campaign.letters import render, render_pool
 from campaign.letters.senders import make_sender
 from campaign.production import kit
 from campaign.rulebook import load_site
-from tests.builders import OFFICE_IDS, copy_site
+from tests.builders import OFFICE_IDS, change_campaign, copy_site, pause_office
 from tests.letters.test_pdf import MM, lines, mm_box
 
 URL = "https://appeal.example.org/shalabayeva?from=stall"
@@ -192,3 +192,27 @@ def test_cli_kit_refusals(site, tmp_path):
     taken = run(site, "kit", "it-interior", "--url", URL, "--out", str(tmp_path / "d"))
     assert taken.exit_code == 1 and "already exists" in taken.stderr
     assert not any(Path(tmp_path / name).exists() for name in "abc")
+
+
+def test_the_kit_is_for_an_open_appeal_and_offices_that_take_letters(site, tmp_path):
+    pause_office(site, "it-justice")
+    paused = run(site, "kit", "it-justice", "--url", URL, "--out", str(tmp_path / "a"))
+    assert paused.exit_code == 1
+    assert "it-justice is paused" in paused.stderr and "leave it out of the kit" in paused.stderr
+    every = run(site, "kit", "--url", URL, "--out", str(tmp_path / "b"))
+    assert every.exit_code == 0, every.output
+    assert not (tmp_path / "b" / "it-justice-letter.pdf").exists()  # left out by default
+    change_campaign(site, {"state": "paused", "pause_reason": {"en": "Test pause."}})
+    closed = run(site, "kit", "--url", URL, "--out", str(tmp_path / "c"))
+    assert closed.exit_code == 1
+    assert "the appeal is paused now: an event kit is made for an open appeal" in closed.stderr
+
+
+def test_the_talking_points_hold_the_offices_own_points(made):
+    loaded, files = made
+    office = loaded.directory.get("it-interior")
+    with pdfplumber.open(io.BytesIO(files["it-interior-talking-points.pdf"])) as document:
+        flat = " ".join(" ".join(page.extract_text() for page in document.pages).split())
+    assert "Argomenti da esporre con parole tue" in flat
+    for point in office.talking_points["it"]:
+        assert " ".join(point.split()) in flat
