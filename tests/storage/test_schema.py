@@ -26,6 +26,7 @@ REVISIONS = (
     "0004_audit_log",
     "0005_versions",
     "0006_imports",
+    "0007_published",
 )
 
 
