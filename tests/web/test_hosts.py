@@ -78,10 +78,9 @@ def hosts(tmp_path_factory, postgres) -> Iterator[tuple[Served, Served, list]]:
     url = postgres.url(postgres.new_database())
     organisers.add(open_database(url), ORGANISER, PASSPHRASE)
     sites = []
-    with (
-        serving(*_host(tmp_path_factory, "host-a", url, sites)) as first,
-        serving(*_host(tmp_path_factory, "host-b", url, sites)) as second,
-    ):
+    folder_a, settings_a = _host(tmp_path_factory, "host-a", url, sites)
+    folder_b, settings_b = _host(tmp_path_factory, "host-b", url, sites)
+    with serving(folder_a, **settings_a) as first, serving(folder_b, **settings_b) as second:
         yield first, second, sites
 
 
