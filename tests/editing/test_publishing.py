@@ -116,3 +116,36 @@ def test_a_folder_new_to_the_campaign_takes_the_published_version(tmp_path, post
     second = host(tmp_path, "b", postgresql_url)
     assert publishing.sync(second).notes == []
     assert person(second, "it-justice") == "Published before B came"
+
+
+def test_the_commands_check_and_publish(tmp_path, postgresql_url):
+    from click.testing import CliRunner
+
+    from campaign.cli import main
+
+    first, second = host(tmp_path, "a", postgresql_url), host(tmp_path, "b", postgresql_url)
+    publishing.sync(first)
+    publishing.sync(second)  # as B's web app does when it starts
+    options = [
+        f"--recipients={second.recipients}",
+        f"--templates={second.templates}",
+        f"--instance={second.instance}",
+        f"--database={postgresql_url}",
+    ]
+    runner = CliRunner()
+    assert runner.invoke(main, [*options, "publish"]).output.startswith("nothing to publish")
+    text = second.recipients.read_text(encoding="utf-8")
+    second.recipients.write_text(text.replace("Angelino Alfano", "By hand on B"), "utf-8")
+    checked = runner.invoke(main, [*options, "check"])
+    assert checked.exit_code == 0, checked.output
+    assert "warning: " in checked.stderr and "edited on this host" in checked.stderr
+    broken = text.replace("Angelino Alfano", "By hand on B").replace("country: IT", "country: ITA")
+    second.recipients.write_text(broken, "utf-8")
+    refused = runner.invoke(main, [*options, "publish"])
+    assert refused.exit_code == 1 and "country" in refused.stderr
+    assert b"Angelino Alfano" in published.get(first.database, NAME).content
+    second.recipients.write_text(text.replace("Angelino Alfano", "By hand on B"), "utf-8")
+    done = runner.invoke(main, [*options, "publish"])
+    assert done.exit_code == 0 and done.output.startswith(f"published {second.recipients}")
+    publishing.sync(first)
+    assert person(first, "it-interior") == "By hand on B"
