@@ -49,7 +49,7 @@ def shas(db: Database) -> dict[str, str]:
     """The sha256 of every published file: what a host polls."""
     with db.read() as tx:
         rows = tx.execute(sa.select(published.c.file, published.c.sha256))
-        return {str(file): str(sha) for file, sha in rows.tuples()}
+        return {str(file): str(sha) for file, sha in rows}
 
 
 def get(db: Database, file_name: str) -> Published | None:

@@ -149,3 +149,18 @@ def test_the_commands_check_and_publish(tmp_path, postgresql_url):
     assert done.exit_code == 0 and done.output.startswith(f"published {second.recipients}")
     publishing.sync(first)
     assert person(first, "it-interior") == "By hand on B"
+
+
+def test_the_web_app_serves_the_published_version_and_says_why(tmp_path, postgresql_url):
+    from campaign.web.resources import Resources
+
+    first, second = host(tmp_path, "a", postgresql_url), host(tmp_path, "b", postgresql_url)
+    publishing.sync(first)
+    served = Resources(second, poll_s=0)
+    assert served.get().directory.get("it-interior").person == "Angelino Alfano"
+    text = second.recipients.read_text(encoding="utf-8")
+    second.recipients.write_text(text.replace("Angelino Alfano", "By hand on B"), "utf-8")
+    assert served.get().directory.get("it-interior").person == "Angelino Alfano"
+    assert "edited on this host and not published" in served.problems[0]  # the console's banner
+    set_person(first, "kz-president", "Saved on A")
+    assert served.get().directory.get("kz-president").person == "Saved on A"  # the next look
