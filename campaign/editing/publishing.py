@@ -9,8 +9,9 @@ PUBLISHED_POLL_S, and whenever its files change) and `sync`s its copies:
   campaign) is behind: the published version is written over it, safely, and the copy's
   content kept in the history if the history did not know it;
 - nothing published yet: the copies, checked by the rulebook, are published as found on disk;
-- a copy edited on this host by hand: with SQLite (one host, as `make run`) the files are the
-  truth, as they always were, so it is published once the rulebook passes; with PostgreSQL
+- a copy edited (or deleted) on this host by hand: with SQLite (one host, as `make run`) the
+  files are the truth, as they always were, so it is published once the rulebook passes (a
+  file deleted or broken keeps the last good version served, with the problem); with PostgreSQL
   (several hosts may share it) it is kept on disk but not served: the host serves the
   published version and says so (`campaign check`, the console's banner) until
   `campaign publish` publishes the edit to every host, or the edit is dropped.
@@ -72,11 +73,11 @@ def standing(
     if safe_files.version(local) == now.sha256:
         return Copy.SAME, local, now
     last = published.last_seen(db, path)
-    if local is None or last == safe_files.version(local):
+    if local is not None and last == safe_files.version(local):
         return Copy.BEHIND, local, now
     if last is None and several_hosts(db):
         return Copy.BEHIND, local, now  # a host new to the campaign: it takes what is served
-    return Copy.EDITED, local, now
+    return Copy.EDITED, local, now  # a copy deleted by hand too
 
 
 def current(db: Database, site: Site, file_name: str) -> bytes | None:
@@ -142,7 +143,7 @@ def sync(site: Site) -> Synced:
                 synced.notes.append(f"{error}; this host serves the published version")
         elif local is not None and (state is Copy.UNPUBLISHED or not several_hosts(db)):
             found[file_name] = local
-        elif now is not None:
+        elif now is not None and several_hosts(db):
             synced.served[file_name] = now.content
             synced.notes.append(edited_note(site, now))
     if found:
