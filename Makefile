@@ -2,6 +2,10 @@
 # apt-get when missing, Python packages into .venv. Nothing else is downloaded.
 VENV := .venv
 PY := $(VENV)/bin/python
+# The interpreter the venv is made from. Debian's own (`make PYTHON=/usr/bin/python3 setup` on
+# a fresh clone; it needs python3-venv) is not linked through libpython.so and renders PDFs
+# with less CPU than a --enable-shared build: see benchmarks/RESULTS.md.
+PYTHON ?= python3
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # HarfBuzz subsetting makes each PDF ~4x faster; PT Serif covers Latin, Cyrillic and Kazakh;
@@ -9,7 +13,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # postgresql: the tests start a throwaway server of their own (tests/databases.py).
 APT_PACKAGES := libharfbuzz-subset0 fonts-paratype chromium poppler-utils postgresql
 
-.PHONY: run serve test bench lint system setup clean translations
+# nginx balances several instances (deploy/nginx.conf), as its tests and `make loadtest` do.
+APT_PACKAGES += nginx
+
+.PHONY: run serve test bench loadtest lint system setup clean translations
 
 run: setup
 	$(VENV)/bin/campaign check
@@ -31,6 +38,11 @@ translations: setup
 bench: setup
 	$(PY) benchmarks/bench.py
 
+# 50 supporters for 60 s on two instances, directly, behind nginx, and with workers killed
+# (about 6 minutes; benchmarks/journey.py --help for the options, e.g. --database-url).
+loadtest: setup
+	$(PY) benchmarks/journey.py
+
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -49,7 +61,7 @@ system:
 	fi
 
 $(STAMP): pyproject.toml
-	python3 -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 

@@ -27,8 +27,6 @@ import http.client
 import os
 import platform
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -41,10 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from campaign import directory  # noqa: E402
+from tests import servers  # noqa: E402
 
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
-START_TIMEOUT_S = 30
 REQUEST_TIMEOUT_S = 60
 FLOOD_MAX_REQUESTS = 10_000  # per client: the flood ends on time, or on this count
 FLOOD_VISIT_EVERY_S = 0.1
@@ -293,13 +290,6 @@ def flood(
     return result
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @dataclass
 class Server:
     """The server under test: its port, and its log when this script started it."""
@@ -340,47 +330,9 @@ def gunicorn(workers: int):
         instance = Path(folder) / "instance"
         instance.mkdir()
         (instance / "config.py").write_text(INSTANCE_CONFIG)
-        port = free_port()
-        env = {
-            **os.environ,
-            "CAMPAIGN_INSTANCE": str(instance),
-            "CAMPAIGN_BIND": f"127.0.0.1:{port}",
-            "CAMPAIGN_WORKERS": str(workers),
-        }
-        log_path = Path(folder) / "gunicorn.log"
-        log = log_path.open("wb")
-        process = subprocess.Popen(
-            [str(GUNICORN), "-c", "python:campaign.web.gunicorn_conf", "app:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for_health("127.0.0.1", port, process)
-            yield Server(port, log_path, process.pid)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-            log.close()
-
-
-def wait_for_health(host: str, port: int, process: subprocess.Popen) -> None:
-    """Poll /healthz for at most START_TIMEOUT_S."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {process.returncode}")
-        with contextlib.suppress(OSError, http.client.HTTPException):
-            if Client(host, port).request("GET", "/healthz")[0] == 200:
-                time.sleep(1)  # let the second worker finish booting too
-                return
-        time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer /healthz in time")
+        log = Path(folder) / "gunicorn.log"
+        with servers.gunicorn(instance, log, workers=workers) as served:
+            yield Server(served.port, log, served.process.pid)
 
 
 def machine() -> str:

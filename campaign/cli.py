@@ -16,7 +16,7 @@ from campaign.check import check_campaign
 from campaign.directory import channels
 from campaign.directory.addresses import one_line
 from campaign.errors import CampaignError, InvalidData
-from campaign.letters import export, render
+from campaign.letters import disclosure, export, render, render_pool, states
 from campaign.letters.pdf import PAPERS
 from campaign.letters.senders import make_sender
 from campaign.limits import SENDER as LIMITS
@@ -138,6 +138,8 @@ def list_recipients(site: Site, as_json: bool) -> None:
         click.echo(f"{recipient.id}  [{recipient.language}, {channels}]")
         click.echo(f"    {recipient.office}")
         click.echo(f"    {one_line(recipient.address)}")
+        if states.is_paused(recipient):
+            click.echo(f"    PAUSED: {states.paused_note(recipient)}")
 
 
 def _channels(recipient: Recipient) -> list[str]:
@@ -176,10 +178,16 @@ def export_letters(site: Site, office_ids: str, formats: str, paper: str, out, *
     language = fields.pop("language")
     sender = _sender_or_error(fields)
     wanted = export.parse_formats(formats)
+    if "pdf" in wanted:
+        render_pool.shared().prepare()  # the PDF workers warm up while the files are checked
     loaded = load_site(site)
+    appeal = states.require_letters(loaded.appeal)  # the appeal, or the thank-you letters
     known = loaded.directory
-    offices = [known.get(i.strip()) for i in office_ids.split(",") if i.strip()] or known.recipients
-    letters = [render.render_letter(loaded.appeal, r, sender, language) for r in offices]
+    chosen = [known.get(i.strip()) for i in office_ids.split(",") if i.strip()] or known.recipients
+    offices = _writable(chosen)
+    letters = [render.render_letter(appeal, r, sender, language) for r in offices]
+    if appeal.thanks_only:
+        click.echo("The appeal is won: these are the thank-you letters.")
     folder = out or export.default_folder(Path("exports"))
     bundle = export.write_bundle(
         folder,
@@ -192,9 +200,23 @@ def export_letters(site: Site, office_ids: str, formats: str, paper: str, out, *
     click.echo(f"Wrote {len(bundle.files)} files for {len(letters)} offices to {bundle.folder}/")
     for name in bundle.files:
         click.echo(f"  {bundle.folder / name}")
+    click.echo("What each letter shows the office of you (an e-mail, a call or a fax shows more):")
+    for letter in letters:
+        click.echo(f"  {letter.recipient.id}: {disclosure.IN_WORDS[letter.disclosure]}")
 
 
 CHANNEL_WORDS = {"email": "e-mail", "phone": "phone", "fax": "fax"}
+
+
+def _writable(chosen: tuple[Recipient, ...] | list[Recipient]) -> tuple[Recipient, ...]:
+    """The chosen offices that take letters; each paused one is named, and skipped."""
+    for office in chosen:
+        if states.is_paused(office):
+            click.echo(f"Skipped: {states.paused_note(office)}")
+    offices = states.writable(chosen)
+    if not offices:
+        raise CampaignError("no letters to write: every office chosen is paused (see above)")
+    return offices
 
 
 def _sender_or_error(fields: dict) -> Sender:
@@ -209,7 +231,7 @@ def _sender_or_error(fields: dict) -> Sender:
 
 @main.group("organisers")
 def organisers_group() -> None:
-    """Organiser accounts for the web console: add, list, remove, change a password."""
+    """Organiser accounts for the web console: add, list, remove, password, second factor."""
 
 
 @organisers_group.command("add")
@@ -266,6 +288,83 @@ def change_password(site: Site, name: str) -> None:
         raise organisers.AccountError(f"there is no organiser called {name!r}")
     organisers.set_password(database, name, _new_password(name))
     click.echo(f"Changed the password of {name}; their other sessions have ended")
+
+
+SETUP_TRIES = 3  # first codes typed before 2fa-on gives up (nothing is turned on then)
+
+
+@organisers_group.command("2fa-on")
+@click.argument("name")
+@click.pass_obj
+@reports_errors
+def second_factor_on(site: Site, name: str) -> None:
+    """Turn on the second factor: scan the QR code, type a first code, keep the recovery codes."""
+    from campaign.storage import factors, second_factor
+
+    database = _database(site)
+    secret = factors.setup_secret(database, name, fresh=True)
+    uri = second_factor.setup_uri(secret, name, second_factor.ISSUER)
+    click.echo("Scan this QR code with an authenticator app (or type the secret into it):\n")
+    click.echo(second_factor.qr_text(uri))
+    click.echo(f"secret: {second_factor.spaced(secret)}")
+    click.echo(f"link:   {uri}\n")
+    codes = _confirm_first_code(database, name, secret)
+    click.echo(f"The second factor of {name} is on; their other sessions have ended.")
+    _show_recovery_codes(codes)
+
+
+@organisers_group.command("2fa-off")
+@click.argument("name")
+@click.confirmation_option(prompt="Turn off this organiser's second factor? Sessions end too.")
+@click.pass_obj
+@reports_errors
+def second_factor_off(site: Site, name: str) -> None:
+    """Turn off the second factor (a lost phone); they sign in with the password alone."""
+    from campaign.storage import factors
+
+    factors.turn_off(_database(site), name)
+    click.echo(f"The second factor of {name} is off; their sessions have ended.")
+    click.echo(f"They can turn it on again in the console, or: campaign organisers 2fa-on {name}")
+
+
+@organisers_group.command("2fa-codes")
+@click.argument("name")
+@click.pass_obj
+@reports_errors
+def second_factor_codes(site: Site, name: str) -> None:
+    """New recovery codes (the old ones stop working)."""
+    from campaign.storage import factors
+
+    codes = factors.new_recovery_codes(_database(site), name)
+    click.echo(f"New recovery codes for {name}; the old ones no longer work.")
+    _show_recovery_codes(codes)
+
+
+def _confirm_first_code(database: Database, name: str, secret: str) -> list[str]:
+    """Ask for a first code until one is right (a few tries); the recovery codes."""
+    from campaign.storage import factors
+
+    for _attempt in range(SETUP_TRIES - 1):
+        try:
+            return factors.confirm_setup(database, name, secret, _first_code())
+        except factors.WrongCode as error:
+            click.echo(f"error: {error}", err=True)
+    return factors.confirm_setup(database, name, secret, _first_code())
+
+
+def _first_code() -> str:
+    """The code the organiser reads off the app."""
+    return click.prompt("The 6-digit code the app shows now", default="", show_default=False)
+
+
+def _show_recovery_codes(codes: list[str]) -> None:
+    """The recovery codes, printed this once: only their hashes are kept."""
+    click.echo("\nRecovery codes (each works once, instead of a code from the app, if the")
+    click.echo(
+        "phone is lost; keep them on paper or in a password manager, they are not shown again):"
+    )
+    for code in codes:
+        click.echo(f"  {code}")
 
 
 def _new_password(name: str) -> str:

@@ -21,6 +21,7 @@ SENDER = {
 # --- an organiser's account ----------------------------------------------------------------
 ORGANISER_NAME = 64
 PASSWORD = 256  # and at least 15 (organisers.MIN_LENGTH, the policy rather than a size)
+SECOND_FACTOR_CODE = 64  # a 6-digit code or a recovery code, with room for spaces
 
 # --- a letter ---------------------------------------------------------------------------------
 SUBJECT = 200  # one subject, as a subject variant in campaign.yaml and as edited in the preview
@@ -51,12 +52,18 @@ OFFICE = {
     "phone": 40,  # each phone or fax, as written
     "email": 254,  # each address
     "email_note": 1000,
+    "safety_note": 1000,  # in each language
     "ask": 2000,  # in each language
     "tag": 40,  # each tag
     "source": 300,
     "verified": 10,
+    # the appeal's life: a pause and what a supporter may say in their own words
+    "pause.reason": 1000,  # in each language
+    "pause.replacement": 64,
+    "talking_point": 300,  # each point, in each language
 }
 OFFICE_ITEMS = {"address.lines": 6, "phones": 10, "faxes": 10, "emails": 10, "tags": 20}
+OFFICE_ITEMS["talking_points"] = 8  # points in each language
 
 # --- campaign.yaml ----------------------------------------------------------------------------
 CAMPAIGN = {
@@ -73,8 +80,17 @@ CAMPAIGN = {
     "quote.organisation": 200,
     "quote.source": 64,
     "quote.date": 10,
+    # the appeal's life: its state, and the update log
+    "state": 10,
+    "state.note": 2000,  # the reason of a pause, the outcome of a win: in each language
+    "update.date": 10,
+    "update.source": 64,
+    "update.url": 500,
+    "update.text": 1000,  # in each language
+    "organisation": 200,  # its name; its address has an office's limits
 }
 CAMPAIGN_ITEMS = {"chronology": 200, "quotes": 200, "subjects": 20}  # items in each list
+CAMPAIGN_ITEMS["updates"] = 200
 
 # --- files read and uploaded --------------------------------------------------------------
 FILE_BYTES = 2_000_000  # any campaign file read (recipients.yaml, campaign.yaml, print.html)

@@ -9,6 +9,10 @@ from campaign.text import lf
 
 LANGUAGES = ("en", "it", "ru")  # the languages a letter can be written in
 DEFAULT_LANGUAGE = "en"
+# The appeal's life: supporters write while it is open; a pause stops every letter for now;
+# a win shows the outcome (and offers thank-you letters, if there are any); closed is the end.
+OPEN, PAUSED, WON, CLOSED = "open", "paused", "won", "closed"
+APPEAL_STATES = (OPEN, PAUSED, WON, CLOSED)
 
 Localized = Mapping[str, str]  # {"en": "...", "it": "...", "ru": "..."}
 
@@ -39,6 +43,14 @@ class Phone:
 
 
 @dataclass(frozen=True)
+class Pause:
+    """Why an office gets no letters for now, and the office to write to instead, if any."""
+
+    reason: Localized
+    replacement: str = ""  # the id of an office that is not paused itself
+
+
+@dataclass(frozen=True)
 class Recipient:
     """One office of the directory."""
 
@@ -56,10 +68,18 @@ class Recipient:
     faxes: tuple[Phone, ...] = ()
     emails: tuple[str, ...] = ()
     email_note: str = ""
+    # What the sender block shows this office (directory.schema.DISCLOSURES); "" means the
+    # campaign's default. The organiser's safety note is shown to supporters before they write.
+    disclosure: str = ""
+    safety_note: Localized = field(default_factory=dict)
     tags: tuple[str, ...] = ()
     source: str = ""
     verified: str = ""  # ISO date of the last check
     line: int = 0  # line of the entry in recipients.yaml, for messages
+    # The appeal's life: a paused office gets no letter; what a supporter could say in their
+    # own words to this office, per language.
+    pause: Pause | None = None
+    talking_points: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -76,12 +96,30 @@ class Sender:
 
 
 @dataclass(frozen=True)
+class Organisation:
+    """The organisation whose return address stands for the supporter's own (`organisation`)."""
+
+    name: str
+    address: Address
+
+
+@dataclass(frozen=True)
 class Event:
     """One dated event of the chronology, with the document it comes from."""
 
     date: str  # ISO date
     text: Localized
     source: str
+
+
+@dataclass(frozen=True)
+class Update:
+    """One entry of the update log: what happened since the appeal began, and who says so."""
+
+    date: str  # ISO date
+    text: Localized
+    source: str = ""  # the id of one of the campaign's sources, or empty
+    url: str = ""  # a web address where it is published, or empty (one of the two is given)
 
 
 @dataclass(frozen=True)
@@ -112,8 +150,16 @@ class Campaign:
     organiser: str
     sources: Mapping[str, str]  # source id -> description of the document
     deadline: str = ""  # ISO date, or empty: when past, the appeal is closed
-    is_open: bool = True
     background_sources: tuple[str, ...] = ()  # ids of the sources the background is drawn from
+    # The appeal's life: open, paused (pause_reason says why), won (outcome says what
+    # happened) or closed; the update log; the subjects of the thank-you letters, if any.
+    state: str = "open"
+    pause_reason: Localized = field(default_factory=dict)
+    outcome: Localized = field(default_factory=dict)
+    updates: tuple[Update, ...] = ()
+    thanks_subjects: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    disclosure: str = "full"  # the rule of the offices that have none of their own
+    organisation: Organisation | None = None  # the return address under `organisation`
 
 
 @dataclass(frozen=True)
@@ -129,6 +175,10 @@ class Letter:
     body: str  # paragraphs separated by blank lines; what a supporter may edit
     closing: str  # "Yours sincerely,"
     signature: tuple[str, ...] = field(default=())  # name, then address lines, then e-mail
+    # What the office may learn (letters.disclosure): `sender` holds only that already, and
+    # the letterhead, return line and signature follow the rule.
+    disclosure: str = "full"
+    organisation: Organisation | None = None  # the return address under `organisation`
 
     @property
     def paragraphs(self) -> list[str]:

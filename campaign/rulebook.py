@@ -19,12 +19,12 @@ from typing import Any, TypeVar
 from campaign import directory, limits
 from campaign.directory import Directory
 from campaign.errors import CampaignError, InvalidData, Problem, TemplateError
-from campaign.letters import drafts, pdf, render
+from campaign.letters import drafts, pdf, render, states
 from campaign.letters.render import Appeal
 from campaign.letters.sandbox import within
 from campaign.letters.senders import make_sender
 from campaign.models import LANGUAGES, Letter, Recipient, Sender
-from campaign.site import CAMPAIGN_FILE, Site, body_name
+from campaign.site import CAMPAIGN_FILE, Site
 
 T = TypeVar("T")
 
@@ -64,6 +64,7 @@ def load_site(site: Site, replaced: Mapping[str, bytes] | None = None) -> Loaded
     appeal = collect(problems, site, lambda: render.load(site.templates, replaced))
     if found is None or appeal is None:
         raise InvalidData(problems)
+    problems.extend(disclosure_problems(site, found, appeal))
     before = len(problems)
     collect(problems, site, lambda: pdf.check_layout(site.templates))
     layout_ok = len(problems) == before
@@ -80,14 +81,37 @@ def render_problems(
     for every office."""
     offices = tuple(offices)
     problems: list[Problem] = []
+    thanks = states.thanks_appeal(appeal) if appeal.thanks else None
     for language in LANGUAGES:
         collect(problems, site, partial(check_body, appeal, offices, language))
+        if thanks is not None:  # offered once the appeal is won: checked as the appeal is
+            collect(problems, site, partial(check_body, thanks, offices, language))
         if language in appeal.call_scripts:
             collect(problems, site, partial(_try_call_script, appeal, offices, language))
     if not problems and layout:
         collect(problems, site, lambda: _try_print_layout(site, appeal, offices))
         problems.extend(_draft_problems(site, appeal, offices))
     return problems
+
+
+def disclosure_problems(site: Site, found: Directory, appeal: Appeal) -> list[Problem]:
+    """Offices whose rule is `organisation` while campaign.yaml gives no organisation's address."""
+    if appeal.campaign.organisation is not None:
+        return []
+    message = (
+        "\"organisation\" prints the organisation's return address instead of the supporter's, "
+        f"but {CAMPAIGN_FILE} has none: add an `organisation:` block there (its name and "
+        "address, as an office's), or choose full, city or name for this office"
+    )
+    return [
+        Problem(
+            f"{site.recipients}:{found.line_of(office.id, 'disclosure')}",
+            message,
+            f"{office.id}.disclosure",
+        )
+        for office in found.recipients
+        if office.disclosure == "organisation"
+    ]
 
 
 def sample_letters(
@@ -108,7 +132,7 @@ def batches(letters: list[Letter]) -> list[list[Letter]]:
 
 def check_body(appeal: Appeal, offices: tuple[Recipient, ...], language: str) -> None:
     """Render the body of `language` for every office and sample sender, within the budget."""
-    name = body_name(language)
+    name = appeal.body_file(language)
 
     def each(office: Recipient, sender: Sender) -> None:
         letter = render.render_letter(appeal, office, sender, language)

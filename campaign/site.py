@@ -22,6 +22,11 @@ def body_name(language: str) -> str:
     return f"letter.{language}.txt"
 
 
+def thanks_name(language: str) -> str:
+    """The file name of the thank-you letter in `language`, offered when the appeal is won."""
+    return f"thanks.{language}.txt"
+
+
 @dataclass(frozen=True)
 class Site:
     """One campaign on disk: passed whole instead of three paths through every call."""

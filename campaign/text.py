@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 from babel.dates import format_date
 
@@ -73,6 +74,22 @@ def is_text(value: str) -> bool:
 def long_date(day: dt.date, language: str) -> str:
     """'22 November 2026', '22 novembre 2026', '22 ноября 2026 г.' (English for others)."""
     return format_date(day, format="long", locale=DATE_LOCALES.get(language, "en_GB"))
+
+
+def web_address_problem(value: str) -> str:
+    """Why `value` is not a web address a page may link to ("" when it is one)."""
+    if any(char.isspace() for char in value):
+        return "a web address has no spaces; percent-encode them as %20"
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # an unclosed [ in the host
+        return "this is not a web address; copy it again from the browser's address bar"
+    if parts.scheme not in ("https", "http"):
+        return "a web address starts with https:// (or http://)"
+    host = parts.hostname or ""
+    if "." not in host or host.startswith(".") or host.endswith(".") or parts.username:
+        return "a web address names a site after https://, e.g. https://example.org/news"
+    return ""
 
 
 def _without_controls(value: str, keep: str) -> str:

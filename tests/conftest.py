@@ -1,12 +1,14 @@
 """The one bundled-campaign fixture (a copy a test may change); the databases, both backends."""
 
+import multiprocessing.forkserver
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from campaign.site import Site
 from campaign.storage.database import ENVIRONMENT_VARIABLE, Database, dispose_all, open_database
-from tests.builders import copy_site
+from tests.builders import ROOT, copy_site
 from tests.databases import BACKENDS, Cluster
 
 
@@ -20,6 +22,24 @@ def site_emails() -> dict[str, str]:
 def site(tmp_path, site_emails) -> Site:
     """A Site on a copy of the bundled campaign in tmp_path, with an empty instance folder."""
     return copy_site(tmp_path, site_emails)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def forkserver_of_this_tree():
+    """The PDF workers' forkserver, started from this tree once for the session.
+
+    Python 3.11's forkserver ignores the parent's sys.path and imports `campaign` relative to
+    the folder it starts in: started by the first PDF of a test that changed folder, it would
+    import the installed package (another checkout's code) instead of this one.
+    """
+    from campaign.letters import render_pool  # noqa: F401  (sets what the forkserver preloads)
+
+    before = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        os.chdir(before)
 
 
 # --- the databases: SQLite and a throwaway PostgreSQL cluster (see tests/databases.py) ---------

@@ -15,12 +15,24 @@ def recipient_lines(recipient: Recipient, language: str, from_country: str = "")
 
     The country line is left out when the letter is posted inside that country.
     """
-    address = recipient.address
     office = recipient.office_local if recipient.office_local and language != "en" else ""
+    return postal_lines(
+        recipient.address,
+        name=recipient.person,
+        company=office or recipient.office,
+        from_country=from_country,
+    )
+
+
+def postal_lines(
+    address: Address, *, name: str = "", company: str = "", from_country: str = ""
+) -> list[str]:
+    """An address in its country's postal format, the country in capitals last (left out when
+    posted from that country)."""
     fields = {
         "country_code": address.country,
-        "name": recipient.person,
-        "company_name": office or recipient.office,
+        "name": name,
+        "company_name": company,
         "street_address": "\n".join(address.lines),
         "postal_code": address.postcode,
         "city": address.city,
@@ -41,7 +53,12 @@ def sender_lines(sender: Sender, language: str) -> list[str]:
 
 def return_line(sender: Sender, language: str) -> str:
     """The sender's address on one line, printed small above the recipient in the window."""
-    return " · ".join(sender_lines(sender, language))
+    return joined_return_line(sender_lines(sender, language))
+
+
+def joined_return_line(lines: list[str]) -> str:
+    """Address lines as the one return line: "Maria Rossi · Via Roma 1 · 20100 Milano"."""
+    return " · ".join(lines)
 
 
 # CLDR territories that are not ISO 3166-1 countries one can post to. XK (Kosovo) stays:

@@ -25,6 +25,11 @@ _COLUMNS_OF = {
     "salutation": tuple(f"salutation_{language}" for language in LANGUAGES),
     "address": ("address_lines", "postcode", "city", "region", "address_country"),
     "ask": tuple(f"ask_{language}" for language in LANGUAGES),
+    # The appeal's life is edited in recipients.yaml and the console, not in spreadsheets: an
+    # import leaves a pause and the talking points as they are.
+    "paused": (),
+    "talking_points": (),
+    "safety_note": tuple(f"safety_note_{language}" for language in LANGUAGES),
 }
 COLUMNS = tuple(column for key in ENTRY_KEYS for column in _COLUMNS_OF.get(key, (key,)))
 LIST_SEPARATOR = ";"
@@ -67,6 +72,7 @@ def csv_row(recipient: Recipient) -> dict[str, str]:
     for language in LANGUAGES:
         row[f"salutation_{language}"] = recipient.salutation.get(language, "")
         row[f"ask_{language}"] = recipient.ask.get(language, "")
+        row[f"safety_note_{language}"] = recipient.safety_note.get(language, "")
     return row
 
 

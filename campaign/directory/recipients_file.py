@@ -19,9 +19,9 @@ from email_validator import EmailNotValidError, validate_email
 from campaign import limits
 from campaign.directory import phones as phone_numbers
 from campaign.directory.addresses import COUNTRY_CODES
-from campaign.directory.schema import ADDRESS_KEYS, ENTRY_KEYS, TEXT_KEYS
+from campaign.directory.schema import ADDRESS_KEYS, DISCLOSURES, ENTRY_KEYS, PAUSE_KEYS, TEXT_KEYS
 from campaign.errors import CampaignError, InvalidData
-from campaign.models import LANGUAGES, Address, Phone, Recipient
+from campaign.models import LANGUAGES, Address, Pause, Phone, Recipient
 from campaign.storage import safe_files
 from campaign.text import SLUG
 from campaign.yamlfile.read import Checker, load_document, node_line
@@ -48,6 +48,14 @@ class Directory:
                 return recipient
         raise CampaignError(f"unknown office id '{id}'; known ids: {', '.join(self.ids)}")
 
+    def line_of(self, id: str, key: str) -> int:
+        """The line of one field of an office in the file (of the office when not written)."""
+        entries = self.document.get("recipients") or []
+        for entry in entries:
+            if isinstance(entry, Mapping) and entry.get("id") == id:
+                return Checker(str(self.path)).line(entry, key)
+        return 0
+
 
 def load(path: str | os.PathLike[str]) -> Directory:
     """Read and validate a recipients.yaml; InvalidData lists every problem found."""
@@ -60,10 +68,18 @@ def load(path: str | os.PathLike[str]) -> Directory:
     return _build(path, data)
 
 
-def parse(document: Any, name: str, *, text: str | None = None) -> tuple[Recipient, ...]:
-    """Validate a loaded document; `text` (the file's text) only improves the fix hints."""
+def parse(
+    document: Any, name: str, *, text: str | None = None, alone: bool = False
+) -> tuple[Recipient, ...]:
+    """Validate a loaded document; `text` (the file's text) only improves the fix hints.
+
+    With `alone`, the offices are checked each on its own (the CSV import's rows): what one
+    says of another (a replacement) is checked when the whole directory is.
+    """
     checker = Checker(name, (text or "").splitlines())
     recipients = _recipients(checker, document)
+    if not alone:
+        _check_replacements(checker, document, recipients)
     if checker.problems:
         raise InvalidData(checker.problems)
     return recipients
@@ -87,10 +103,23 @@ def to_plain(recipient: Recipient) -> dict[str, Any]:
         phones=[_plain_phone(phone) for phone in recipient.phones],
         faxes=[_plain_phone(phone) for phone in recipient.faxes],
         emails=list(recipient.emails),
+        safety_note=dict(recipient.safety_note),
         ask=dict(recipient.ask),
         tags=list(recipient.tags),
+        paused=_plain_pause(recipient.pause),
+        talking_points={key: list(items) for key, items in recipient.talking_points.items()},
     )
     return {key: plain[key] for key in ENTRY_KEYS}
+
+
+def _plain_pause(pause: Pause | None) -> dict[str, Any]:
+    """A pause as the file writes it ({} for none)."""
+    if pause is None:
+        return {}
+    plain: dict[str, Any] = {"reason": dict(pause.reason)}
+    if pause.replacement:
+        plain["replacement"] = pause.replacement
+    return plain
 
 
 # --- reading and writing ---------------------------------------------------------------
@@ -180,7 +209,7 @@ def _recipient(checker: Checker, entry: Mapping, index: int) -> Recipient:
         title=_text(checker, entry, "title", label),
         country=country,
         language=language,
-        address=_address(checker, entry, f"{label}.address"),
+        address=read_address(checker, entry, f"{label}.address"),
         salutation=checker.localized(
             entry,
             "salutation",
@@ -195,6 +224,10 @@ def _recipient(checker: Checker, entry: Mapping, index: int) -> Recipient:
         faxes=_phones(checker, entry, "faxes", label, country),
         emails=_emails(checker, entry, label),
         email_note=_email_note(checker, entry, label),
+        disclosure=checker.choice(
+            entry, "disclosure", f"{label}.disclosure", DISCLOSURES, "a disclosure rule"
+        ),
+        safety_note=_safety_note(checker, entry, label),
         tags=tuple(
             checker.texts(
                 entry, "tags", f"{label}.tags", limit=_LIMIT["tag"], max_items=_ITEMS["tags"]
@@ -203,6 +236,15 @@ def _recipient(checker: Checker, entry: Mapping, index: int) -> Recipient:
         source=_text(checker, entry, "source", label),
         verified=checker.date(entry, "verified", f"{label}.verified"),
         line=node_line(entry),
+        pause=_pause(checker, entry, f"{label}.paused"),
+        talking_points=checker.lists_per_language(
+            entry,
+            "talking_points",
+            f"{label}.talking_points",
+            required=False,
+            limit=_LIMIT["talking_point"],
+            max_items=_ITEMS["talking_points"],
+        ),
     )
 
 
@@ -235,8 +277,8 @@ def _language(checker: Checker, node: Mapping, path: str) -> str:
     return ""
 
 
-def _address(checker: Checker, entry: Mapping, path: str) -> Address:
-    """The structured postal address."""
+def read_address(checker: Checker, entry: Mapping, path: str) -> Address:
+    """The structured postal address at entry["address"] (an office's, the organisation's)."""
     node = checker.mapping(entry, "address", path)
     if node is None:
         return Address(lines=(), city="", country="")
@@ -339,3 +381,68 @@ def _email_note(checker: Checker, entry: Mapping, label: str) -> str:
             '"The source lists no e-mail for this office."',
         )
     return note
+
+
+# --- the appeal's life: paused offices ------------------------------------------------------
+
+
+def _pause(checker: Checker, entry: Mapping, path: str) -> Pause | None:
+    """The office's pause: why (per language, English required) and its replacement, if any."""
+    node = checker.mapping(entry, "paused", path, required=False, hint=": reason and replacement")
+    if not node:  # absent, empty or `{}`: the office takes letters
+        return None
+    checker.unknown_keys(node, PAUSE_KEYS, path)
+    reason = checker.localized(
+        node, "reason", f"{path}.reason", multiline=True, limit=_LIMIT["pause.reason"]
+    )
+    replacement = checker.text(
+        node, "replacement", f"{path}.replacement", limit=_LIMIT["pause.replacement"]
+    )
+    return Pause(reason=reason, replacement=replacement)
+
+
+def _check_replacements(checker: Checker, document: Any, recipients: tuple[Recipient, ...]) -> None:
+    """Each replacement is another office of the directory that takes letters itself.
+
+    A replacement that is paused is refused, so replacements never form a chain or a cycle:
+    a supporter offered one can always write to it.
+    """
+    by_id = {recipient.id: recipient for recipient in recipients if recipient.id}
+    for recipient in recipients:
+        wanted = recipient.pause.replacement if recipient.pause else ""
+        if not wanted:
+            continue
+        path = f"{recipient.id}.paused.replacement"
+        other = by_id.get(wanted)
+        if wanted == recipient.id:
+            message = f"{wanted} cannot replace itself; name another office, or no replacement"
+        elif other is None:
+            known = ", ".join(key for key in by_id if key != recipient.id)
+            message = f"'{wanted}' is not an office of the directory; known ids: {known}"
+        elif other.pause is not None:
+            message = (
+                f"{wanted} is paused itself, so supporters could not write to it; name an "
+                "office that takes letters"
+            )
+        else:
+            continue
+        checker.report(_replacement_line(checker, document, recipient), path, message)
+
+
+def _replacement_line(checker: Checker, document: Any, recipient: Recipient) -> int:
+    """The line of an office's `replacement:` (else of the office)."""
+    for entry in document.get("recipients") or []:
+        if isinstance(entry, Mapping) and entry.get("id") == recipient.id:
+            paused = entry.get("paused")
+            if isinstance(paused, Mapping) and "replacement" in paused:
+                return checker.line(paused, "replacement")
+    return recipient.line
+
+
+def _safety_note(checker: Checker, entry: Mapping, label: str) -> dict[str, str]:
+    """The organisers' safety note, per language: optional; when given, English is required
+    (supporters read it in the interface language, else in English)."""
+    if not entry.get("safety_note"):  # absent, empty, or emptied in the console ({})
+        return {}
+    path = f"{label}.safety_note"
+    return checker.localized(entry, "safety_note", path, limit=_LIMIT["safety_note"])

@@ -194,7 +194,7 @@ def _merged(old: Mapping[str, Any], cells: Mapping[str, str]) -> dict[str, Any]:
     for key in directory.TEXT_KEYS:
         if key in values:
             plain[key] = values[key]
-    for key in ("salutation", "ask"):
+    for key in ("salutation", "ask", "safety_note"):
         texts = dict(plain.get(key) or {})
         for language in LANGUAGES:
             if f"{key}_{language}" in values:
@@ -234,7 +234,7 @@ def _validate(plain: Mapping[str, Any], where: str) -> tuple[Problem, ...]:
     entry = CommentedMap()
     set_fields(entry, plain, directory.ENTRY_KEYS, orders=offices.ORDERS)
     try:
-        directory.parse(CommentedMap(recipients=CommentedSeq([entry])), where)
+        directory.parse(CommentedMap(recipients=CommentedSeq([entry])), where, alone=True)
     except InvalidData as error:
         return tuple(error.problems)
     return ()

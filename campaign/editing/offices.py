@@ -15,11 +15,14 @@ from ruamel.yaml.error import CommentMark
 from ruamel.yaml.tokens import CommentToken
 
 from campaign.directory import ADDRESS_KEYS, ENTRY_KEYS
+from campaign.directory.schema import PAUSE_KEYS
 from campaign.errors import CampaignError
 from campaign.models import LANGUAGES
 from campaign.yamlfile.edit import is_empty, normal, set_fields, to_plain
 
 ORDERS = {"address": ADDRESS_KEYS, "salutation": LANGUAGES, "ask": LANGUAGES}
+ORDERS.update(paused=PAUSE_KEYS, reason=LANGUAGES, talking_points=LANGUAGES)  # appeal's life
+ORDERS["safety_note"] = LANGUAGES
 FLOW = ("tags",)  # lists written [a, b] when new, as in the bundled file
 
 
@@ -46,6 +49,8 @@ def update_office(document: Any, office_id: str, plain: Mapping[str, Any]) -> No
     set_fields(
         entry, _in_schema_order(plain), ENTRY_KEYS, orders=ORDERS, flow=FLOW, model=_model(entries)
     )
+    if "paused" in plain and is_empty(plain["paused"]) and "paused" in entry:
+        del entry["paused"]  # an office that takes letters again: no empty `paused: {}` left
 
 
 def duplicate_office(document: Any, office_id: str, new_id: str) -> None:

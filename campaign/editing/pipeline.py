@@ -308,11 +308,17 @@ def _log(
     )
 
 
+_STATE_ACTIONS = {"open": "open", "paused": "pause", "won": "win", "closed": "close"}
+
+
 def _action(file_name: str, changes: list[Change], office: str) -> str:
-    """The log's word for a save: add, update, delete, open, close or edit."""
+    """The log's word for a save: add, update, delete, open, pause, win, close or edit."""
     kinds = {change.action for change in changes}
     if office and len(kinds) == 1:
         return {"added": "add", "deleted": "delete", "changed": "update"}[kinds.pop()]
-    if file_name == CAMPAIGN_FILE and [change.what for change in changes] == ["open"]:
-        return "open" if changes[0].new == "True" else "close"
+    if file_name == CAMPAIGN_FILE:
+        new_state = [change.new for change in changes if change.what == "state"]
+        scopes = {change.scope for change in changes}
+        if new_state and scopes <= set(campaign_fields.STATE_FIELDS):
+            return _STATE_ACTIONS.get(new_state[0], "edit")
     return "edit"

@@ -16,6 +16,7 @@ from email.message import EmailMessage
 from urllib.parse import quote
 
 from campaign.errors import InvalidData, Problem
+from campaign.letters.disclosure import sender_block
 from campaign.models import Letter, Recipient
 from campaign.text import crlf, lf
 
@@ -134,11 +135,13 @@ def _recipients(recipient: Recipient) -> list[Address]:
 
 
 def _sender(letter: Letter) -> Address | None:
-    """The From address, or None when the supporter gave no e-mail."""
-    addr_spec = _one_line(letter.sender.email).strip()
+    """The From address, or None when the supporter gave no e-mail or the office's disclosure
+    rule keeps it out of the letter (the mail program then sends the account's own)."""
+    block = sender_block(letter)
+    addr_spec = _one_line(block.email).strip()
     if not addr_spec:
         return None
-    return _checked(addr_spec, _one_line(letter.sender.name).strip(), "email", "")
+    return _checked(addr_spec, _one_line(block.name).strip(), "email", "")
 
 
 def _policy(addresses: list[Address]) -> email.policy.EmailPolicy[EmailMessage]:
@@ -153,7 +156,8 @@ def eml(letter: Letter) -> bytes:
 
     Raises InvalidData when an address cannot be written into a header.
     No To header when the office has no e-mail (the supporter fills it in);
-    no From unless the supporter gave an e-mail (mail clients use the account's own).
+    no From unless the supporter gave an e-mail and the office's disclosure rule shows it
+    (mail clients use the account's own).
     """
     to, sender = _recipients(letter.recipient), _sender(letter)
     message = EmailMessage(policy=_policy([*to, *([sender] if sender else [])]))

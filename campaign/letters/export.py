@@ -102,7 +102,8 @@ def _manifest(
     files: dict[str, bytes],
     mailtos: dict[str, drafts.Mailto],
 ) -> dict:
-    """Per office: id, language, subject, its files, and the mailto link or why there is none."""
+    """Per office: id, language, subject, disclosure rule, its files, and the mailto link or why
+    there is none."""
     entries = []
     for letter in letters:
         office = letter.recipient.id
@@ -116,6 +117,7 @@ def _manifest(
                 "office": letter.recipient.office,
                 "language": letter.language,
                 "subject": letter.subject,
+                "disclosure": letter.disclosure,  # what the letters show the office of you
                 "files": own_files,
                 "mailto": mailto.link if mailto else None,
                 "mailto_reason": mailto.reason if mailto else "not asked for (--format)",

@@ -2,31 +2,41 @@
 
 Safe by default: user text is escaped by the template, and WeasyPrint may fetch nothing but
 `data:` URLs (the font is PT Serif from fontconfig). One FontConfiguration serves
-the whole process (a new one per render leaks memory). Parallelism is processes, not threads.
+the whole process (a new one per render leaks memory), and print.css is parsed once per
+process (per version of the file) and applied to every document as a stylesheet of its own.
+Parallelism is processes, not threads.
+
+WeasyPrint (and pikepdf) are imported by the functions that need them, not by this module:
+the web processes and the command line fill in print.html here, while the PDFs are made in
+the render pool's workers, which alone pay for loading them.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
-from weasyprint import HTML
-from weasyprint.document import Document
-from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from campaign import limits
-from campaign.directory import addresses
 from campaign.errors import CampaignError, RenderError, TemplateError, TooLarge
+from campaign.letters import disclosure
 from campaign.letters.render import error_line
 from campaign.letters.sandbox import letter_environment, refused_parts, within
 from campaign.models import Letter
 from campaign.storage import safe_files
 from campaign.text import utf8
+
+if TYPE_CHECKING:
+    from weasyprint import CSS
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.document import Document
+    from weasyprint.text.fonts import FontConfiguration
 
 PAPERS = ("a4", "letter")
 PDF_VARIANT = "pdf/ua-1"  # tagged and accessible; needs <title> and <html lang>
@@ -43,6 +53,8 @@ _weasyprint_lock = threading.Lock()
 
 def font_configuration() -> FontConfiguration:
     """The process's one FontConfiguration, created on first use."""
+    from weasyprint.text.fonts import FontConfiguration
+
     global _font_config
     with _font_config_lock:
         if _font_config is None:
@@ -50,22 +62,13 @@ def font_configuration() -> FontConfiguration:
         return _font_config
 
 
-class FetchRefused(ValueError):
-    """WeasyPrint asked for a URL that is not a data: URL."""
+def __getattr__(name: str) -> Any:
+    """pdf.DataOnlyFetcher and pdf.FetchRefused, from campaign.letters.fetcher when asked for."""
+    if name in ("DataOnlyFetcher", "FetchRefused"):
+        from campaign.letters import fetcher
 
-
-class DataOnlyFetcher(URLFetcher):
-    """A URL fetcher for `data:` URLs only: no file, no network (fonts come from fontconfig)."""
-
-    def __init__(self) -> None:
-        super().__init__(allowed_protocols=("data",), allow_redirects=False)
-
-    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
-        """The resource of a data: URL, or FetchRefused (WeasyPrint then logs and skips it)."""
-        scheme = url.partition(":")[0].lower()
-        if scheme != "data":
-            raise FetchRefused(f"refused {scheme}: URL; a letter may embed only data: URLs")
-        return super().fetch(url, headers)
+        return getattr(fetcher, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def check_paper(paper: str) -> str:
@@ -79,6 +82,13 @@ def html(
     letters: Sequence[Letter], *, paper: str = "a4", templates_dir: Path, title: str | None = None
 ) -> str:
     """The HTML of the letters: one document, one section per letter, from print.html."""
+    return _html(letters, paper, Path(templates_dir), title, stylesheet(Path(templates_dir)))
+
+
+def _html(
+    letters: Sequence[Letter], paper: str, templates_dir: Path, title: str | None, css: Markup
+) -> str:
+    """print.html filled in with the letters; `css` is the text of print.css."""
     check_paper(paper)
     check_letters(letters)
     context = {
@@ -86,7 +96,7 @@ def html(
         "title": document_title(letters, title),
         "authors": list(dict.fromkeys(letter.sender.name for letter in letters)),
         "paper": paper,
-        "css": stylesheet(Path(templates_dir)),
+        "css": css,  # for a print.html that inlines it; it is applied in any case (layout)
         "letters": [letter_context(letter) for letter in letters],
     }
     slow = f"laying out the letters takes longer than {limits.PRINT_RENDER_S:g} s; simplify it"
@@ -140,25 +150,62 @@ def render(
 def render_split(
     letters: Sequence[Letter], *, paper: str = "a4", templates_dir: Path, title: str | None = None
 ) -> tuple[bytes, dict[str, bytes]]:
-    """The combined PDF and one PDF per office id, all from a single layout."""
+    """The combined PDF and one PDF per office id: one layout, and each page painted once.
+
+    WeasyPrint paints every page again when it writes a copy of a document, so the per-office
+    PDFs are cut from the combined one instead (campaign.letters.cut), tags and all.
+    """
+    from campaign.letters import cut
+
     document = layout(letters, paper=paper, templates_dir=templates_dir, title=title)
     pages = pages_by_letter(document, [letter.recipient.id for letter in letters])
-    singles = {
-        letter.recipient.id: write(one_letter(document, pages[letter.recipient.id], letter))
+    alone = [letter_id for letter_id, found in pages.items() if not found]
+    if alone:
+        raise TemplateError(
+            TEMPLATE,
+            f"the letter to {alone[0]} has no page of its own, so it cannot be made into a PDF "
+            "of its own; start each letter's <section> on a new page",
+        )
+    combined = write(document)
+    number = {id(page): index for index, page in enumerate(document.pages)}
+    pieces = [
+        cut.Piece(
+            pages=tuple(number[id(page)] for page in pages[letter.recipient.id]),
+            title=letter.subject,
+            language=letter.language,
+            author=letter.sender.name,
+        )
         for letter in letters
+    ]
+    singles = cut.cut(combined, pieces)
+    return combined, {
+        letter.recipient.id: single for letter, single in zip(letters, singles, strict=True)
     }
-    return write(document), singles
 
 
 def layout(
     letters: Sequence[Letter], *, paper: str, templates_dir: Path, title: str | None
 ) -> Document:
     """Lay the letters out once, as one WeasyPrint document."""
-    source = html(letters, paper=paper, templates_dir=templates_dir, title=title)
+    from weasyprint import HTML
+    from weasyprint.css.counters import CounterStyle
+
+    from campaign.letters.fetcher import DataOnlyFetcher
+
+    folder = Path(templates_dir)
+    css = stylesheet(folder)
+    source = _html(letters, paper, folder, title, css)
     try:
         page = HTML(string=source, url_fetcher=DataOnlyFetcher())
         with _weasyprint_lock:
-            document = page.render(font_config=font_configuration(), pdf_variant=PDF_VARIANT)
+            sheet, counter_styles = _parsed_stylesheet(str(css))
+            document = page.render(
+                font_config=font_configuration(),
+                # A copy: WeasyPrint adds its own counter styles to the one it is given.
+                counter_style=CounterStyle(counter_styles),
+                stylesheets=[sheet],
+                pdf_variant=PDF_VARIANT,
+            )
     except Exception as error:
         raise RenderError(
             f"{TEMPLATE}: WeasyPrint could not lay out the letters: {error}"
@@ -185,12 +232,13 @@ def write(document: Document) -> bytes:
 
 
 def pages_by_letter(document: Document, ids: Sequence[str]) -> dict[str, list]:
-    """Each letter's pages, found by the anchor "letter-<id>" of its section."""
+    """Each letter's pages, found by the anchor "letter-<id>" at the start of its section."""
     anchors = {f"letter-{letter_id}": letter_id for letter_id in ids}
     pages: dict[str, list] = {letter_id: [] for letter_id in ids}
     current = None
     for page in document.pages:
-        # A section's id is an anchor on each page it covers; take the first found.
+        # A letter's anchor is on its first page (on each, if the id is the section's own):
+        # the pages that follow, up to the next letter's anchor, are its too.
         current = next((anchors[name] for name in page.anchors if name in anchors), current)
         if current is None:
             raise TemplateError(
@@ -236,11 +284,13 @@ def document_title(letters: Sequence[Letter], title: str | None) -> str:
 
 
 def letter_context(letter: Letter) -> dict[str, object]:
-    """What print.html gets for one letter: plain strings and lists only."""
-    sender, language = letter.sender, letter.language
-    recipient_lines = addresses.recipient_lines(
-        letter.recipient, language, from_country=sender.country
-    )
+    """What print.html gets for one letter: plain strings and lists only.
+
+    The sender's part is only what the office's disclosure rule lets it learn.
+    """
+    language = letter.language
+    block = disclosure.sender_block(letter)
+    recipient_lines = disclosure.window_lines(letter)
     return {
         "id": letter.recipient.id,
         "language": language,
@@ -249,16 +299,16 @@ def letter_context(letter: Letter) -> dict[str, object]:
         "salutation": letter.salutation,
         "paragraphs": letter.paragraphs,
         "closing": letter.closing,
-        "signature_name": letter.signature[0] if letter.signature else sender.name,
+        "signature_name": block.name,
         "recipient_lines": recipient_lines,
-        "sender_lines": addresses.sender_lines(sender, language),
-        "sender_email": sender.email,
-        "return_line": addresses.return_line(sender, language),
+        "sender_lines": list(block.lines),
+        "sender_email": block.email,
+        "return_line": block.return_line,
     }
 
 
 def stylesheet(templates_dir: Path) -> Markup:
-    """print.css, to be inlined verbatim in a <style> element of print.html."""
+    """print.css as text, checked so that print.html may inline it in a <style> element."""
     css = _file_text(templates_dir, STYLESHEET)
     if "</" in css:
         raise TemplateError(STYLESHEET, "must not contain '</' (it would end the <style>)")
@@ -268,3 +318,26 @@ def stylesheet(templates_dir: Path) -> Markup:
 def _environment(templates_dir: Path) -> jinja2.Environment:
     """The sandbox, autoescaping, for print.html (it reloads the file when it changes)."""
     return letter_environment(templates_dir, autoescape=True)
+
+
+@functools.lru_cache(maxsize=4)
+def _parsed_stylesheet(text: str) -> tuple[CSS, CounterStyle]:
+    """print.css parsed once per process and version of the file, and its @counter-style rules.
+
+    Applied as a stylesheet of the "user" origin, under any rule of print.html's own (a
+    `<style>` there still wins, as it did when print.css was inlined before it). A few
+    versions are kept: an organiser who edits print.css makes a new one.
+    """
+    from weasyprint import CSS
+    from weasyprint.css.counters import CounterStyle
+
+    from campaign.letters.fetcher import DataOnlyFetcher
+
+    counter_styles = CounterStyle()
+    sheet = CSS(
+        string=text,
+        url_fetcher=DataOnlyFetcher(),  # @import and url() get data: URLs only, as in print.html
+        font_config=font_configuration(),
+        counter_style=counter_styles,
+    )
+    return sheet, counter_styles

@@ -11,19 +11,20 @@ import datetime as dt
 import hashlib
 import traceback
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 
 from campaign import limits
-from campaign.directory.addresses import country_name, sender_lines
+from campaign.directory.addresses import country_name
 from campaign.directory.schema import LETTER_KEYS
 from campaign.errors import CampaignError, TemplateError
+from campaign.letters import disclosure
 from campaign.letters.campaign_file import parse_campaign
 from campaign.letters.sandbox import letter_environment, refused_parts, where, within
 from campaign.models import LANGUAGES, Campaign, Letter, Recipient, Sender, localized
-from campaign.site import CAMPAIGN_FILE, body_name
+from campaign.site import CAMPAIGN_FILE, body_name, thanks_name
 from campaign.storage import safe_files
 from campaign.text import long_date, utf8
 
@@ -36,6 +37,14 @@ class Appeal:
     campaign: Campaign
     bodies: Mapping[str, jinja2.Template]
     call_scripts: Mapping[str, jinja2.Template]
+    # The thank-you letters (thanks.<language>.txt, all or none), offered when the appeal is
+    # won; `thanks_only` marks the Appeal whose bodies are them (letters.states.thanks_appeal).
+    thanks: Mapping[str, jinja2.Template] = field(default_factory=dict)
+    thanks_only: bool = False
+
+    def body_file(self, language: str) -> str:
+        """The file the body of `language` comes from, for messages."""
+        return thanks_name(language) if self.thanks_only else body_name(language)
 
 
 def load(templates_dir: Path | str, replaced: Mapping[str, bytes] | None = None) -> Appeal:
@@ -53,7 +62,41 @@ def load(templates_dir: Path | str, replaced: Mapping[str, bytes] | None = None)
         language: compile_source(folder, f"{CAMPAIGN_FILE}: call_script.{language}", source)
         for language, source in campaign.call_script.items()
     }
-    return Appeal(folder, campaign, bodies, call_scripts)
+    return Appeal(folder, campaign, bodies, call_scripts, _thanks(folder, campaign, replaced))
+
+
+def _thanks(
+    folder: Path, campaign: Campaign, replaced: Mapping[str, bytes]
+) -> dict[str, jinja2.Template]:
+    """The thank-you letters, compiled: one in every language, or none at all."""
+    found: dict[str, bytes] = {}
+    for language in LANGUAGES:
+        name = thanks_name(language)
+        data = replaced[name] if name in replaced else safe_files.read_if_exists(folder / name)
+        if data is not None:
+            found[language] = data
+    if not found:
+        return {}
+    for language in LANGUAGES:
+        if language not in found:
+            written = ", ".join(thanks_name(other) for other in found)
+            verb = "exists" if len(found) == 1 else "exist"
+            raise TemplateError(
+                thanks_name(language),
+                f"missing; {written} {verb}, and a thank-you letter needs one in every "
+                f"language ({', '.join(LANGUAGES)}), like the appeal: write it, or remove the "
+                "others",
+            )
+    if "en" not in campaign.thanks_subjects:
+        raise TemplateError(
+            CAMPAIGN_FILE,
+            "thanks_subjects is missing: the thank-you letters need their subject lines, a list "
+            "per language as under subjects (English required)",
+        )
+    return {
+        language: compile_source(folder, thanks_name(language), utf8(data, thanks_name(language)))
+        for language, data in found.items()
+    }
 
 
 def compile_source(templates_dir: Path, name: str, source: str) -> jinja2.Template:
@@ -95,6 +138,7 @@ def render_call_script(appeal: Appeal, recipient: Recipient, sender: Sender, lan
     """What to say when phoning `recipient`, in the supporter's `language`."""
     template = appeal.call_scripts.get(language) or appeal.call_scripts["en"]
     name = f"campaign.yaml: call_script.{language}"
+    sender = disclosure.disclosed(sender, disclosure.rule_for(appeal.campaign, recipient))
     return render_body(template, name, recipient, sender, language).strip()
 
 
@@ -117,8 +161,13 @@ def render_letter(
     """Render the letter from `sender` to `recipient` in `language` (default: the office's)."""
     language = letter_language(recipient, language)
     campaign = appeal.campaign
-    body = render_body(appeal.bodies[language], body_name(language), recipient, sender, language)
-    email = [sender.email] if sender.email else []
+    # From here on the sender is what this office may learn: the body, the date line, the
+    # letterhead and every draft see nothing else.
+    rule = disclosure.rule_for(campaign, recipient)
+    sender = disclosure.disclosed(sender, rule)
+    organisation = campaign.organisation if rule == "organisation" else None
+    name = appeal.body_file(language)  # the appeal's body, or the thank-you letter's
+    body = render_body(appeal.bodies[language], name, recipient, sender, language)
     return Letter(
         recipient=recipient,
         sender=sender,
@@ -128,7 +177,9 @@ def render_letter(
         salutation=localized(recipient.salutation, language) + ",",
         body=body,
         closing=localized(campaign.closing, language),
-        signature=(*sender_lines(sender, language), *email),
+        signature=disclosure.block_of(sender, rule, organisation, language).signature,
+        disclosure=rule,
+        organisation=organisation,
     )
 
 

@@ -134,7 +134,7 @@ def import_account(db: Database, name: str, record: Mapping[str, str]) -> bool:
 def remove(db: Database, name: str, *, by: str = COMMAND_LINE) -> None:
     """Delete an account; AccountError if there is none of that name."""
     with db.begin() as tx:
-        stored = _existing(tx, name)
+        stored = existing_name(tx, name)
         tx.execute(sa.delete(table).where(table.c.name == stored))
         _log(tx, by, "delete", f"organiser {name} removed")
 
@@ -144,7 +144,7 @@ def set_password(db: Database, name: str, password: str, *, by: str = COMMAND_LI
     check_password(password, name)
     record = _new_record(password)
     with db.begin() as tx:
-        stored = _existing(tx, name)
+        stored = existing_name(tx, name)
         tx.execute(sa.update(table).where(table.c.name == stored).values(**record))
         _log(tx, by, "update", f"password of {name} changed; signed out everywhere")
     return record["session_epoch"]
@@ -175,12 +175,17 @@ def session_epoch(db: Database, name: str) -> str:
 
 def sign_out_everywhere(db: Database, name: str, *, by: str = COMMAND_LINE) -> str:
     """Replace the account's session epoch, ending every session; return the new epoch."""
-    epoch = secrets.token_urlsafe(24)
+    epoch = new_session_epoch()
     with db.begin() as tx:
-        stored = _existing(tx, name)
+        stored = existing_name(tx, name)
         tx.execute(sa.update(table).where(table.c.name == stored).values(session_epoch=epoch))
         _log(tx, by, "update", f"{name} signed out everywhere")
     return epoch
+
+
+def new_session_epoch() -> str:
+    """A new random session epoch: every session started under the old one ends."""
+    return secrets.token_urlsafe(24)
 
 
 # --- the accounts table ------------------------------------------------------------------------
@@ -199,7 +204,7 @@ def _account(db: Database, name: str) -> dict[str, str] | None:
     return dict(row) if row is not None else None
 
 
-def _existing(tx: Database, name: str) -> str:
+def existing_name(tx: Database, name: str) -> str:
     """The stored name matching `name`, or AccountError naming the known ones."""
     account = _account(tx, name) if isinstance(name, str) else None
     if account is None:
@@ -217,7 +222,7 @@ def _new_record(password: str) -> dict[str, str]:
     """The stored part of an account for a new password: hash, epoch, time."""
     return {
         "hash": HASHER.hash(_normalised(password)),
-        "session_epoch": secrets.token_urlsafe(24),
+        "session_epoch": new_session_epoch(),
         "password_changed": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import secrets
 import time
 
 import pyotp
+import segno
 
+ISSUER = "Campaign console"  # what authenticator apps show above the organiser's name
 STEP_S = 30  # the period every authenticator app uses by default
+DIGITS = 6
 DRIFT_STEPS = 1  # accept the previous and the next code too: clocks and typing take time
 RECOVERY_CODES = 10
 RECOVERY_GROUPS = 3  # "abcd-efgh-jkmn": 12 characters of a 32-letter alphabet, 60 bits
@@ -31,6 +35,27 @@ def setup_uri(secret: str, name: str, issuer: str) -> str:
     return pyotp.TOTP(secret, interval=STEP_S).provisioning_uri(name=name, issuer_name=issuer)
 
 
+def qr_svg(uri: str, title: str) -> str:
+    """The setup URI as a QR code in inline SVG, drawn here (no request to anyone else)."""
+    code = segno.make(uri, error="m")
+    colours = {"dark": "#000", "light": "#fff"}  # a light margin even on a dark page
+    return code.svg_inline(
+        scale=5, border=4, title=title, svgclass="qr-code", lineclass=None, **colours
+    )
+
+
+def qr_text(uri: str) -> str:
+    """The setup URI as a QR code drawn with block characters, for a terminal."""
+    out = io.StringIO()
+    segno.make(uri, error="m").terminal(out=out, compact=True, border=2)
+    return out.getvalue()
+
+
+def spaced(secret: str) -> str:
+    """A secret in groups of four, as it is easiest to type into an app by hand."""
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
 def current_step(now: float | None = None) -> int:
     """The number of the TOTP time step at `now` (seconds since the epoch)."""
     return int((time.time() if now is None else now) // STEP_S)
@@ -39,7 +64,7 @@ def current_step(now: float | None = None) -> int:
 def matching_step(secret: str, code: str, last_step: int, now: float | None = None) -> int | None:
     """The step of `code` if it is valid now and newer than `last_step`; else None."""
     digits = "".join(code.split()) if isinstance(code, str) else ""
-    if len(digits) != 6 or not digits.isascii() or not digits.isdigit():
+    if len(digits) != DIGITS or not digits.isascii() or not digits.isdigit():
         return None
     totp = pyotp.TOTP(secret, interval=STEP_S)
     step = current_step(now)

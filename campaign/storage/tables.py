@@ -15,6 +15,7 @@ metadata = sa.MetaData(
         "ix": "ix_%(table_name)s_%(column_0_N_name)s",
         "uq": "uq_%(table_name)s_%(column_0_N_name)s",
         "pk": "pk_%(table_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     }
 )
 
@@ -26,6 +27,18 @@ counts = sa.Table(
     metadata,
     sa.Column("office", sa.Text, primary_key=True),
     sa.Column("channel", sa.Text, primary_key=True),
+    sa.Column("day", sa.Text, primary_key=True),  # ISO date, UTC
+    sa.Column("n", sa.Integer, nullable=False),
+)
+
+# Anonymous reports of what came of a letter (storage/reports.py): per office, channel, kind
+# (returned, no_answer, acknowledged, answered) and day, nothing about the supporter.
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("office", sa.Text, primary_key=True),
+    sa.Column("channel", sa.Text, primary_key=True),
+    sa.Column("kind", sa.Text, primary_key=True),
     sa.Column("day", sa.Text, primary_key=True),  # ISO date, UTC
     sa.Column("n", sa.Integer, nullable=False),
 )
@@ -60,6 +73,25 @@ organisers = sa.Table(
     sa.Column("hash", sa.Text, nullable=False),  # argon2id
     sa.Column("session_epoch", sa.Text, nullable=False),
     sa.Column("password_changed", sa.Text, nullable=False),  # UTC, ISO 8601
+    # The second factor (storage/factors.py): a TOTP secret, pending until `totp_on`; the
+    # last time step accepted, so that a code works once and an older one never.
+    sa.Column("totp_secret", sa.Text, nullable=True),
+    sa.Column("totp_on", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("totp_last_step", sa.BigInteger, nullable=False, server_default="0"),
+)
+
+# The unused one-time recovery codes of an organiser with the second factor on, hashed
+# (second_factor.recovery_hash); a code used is a row deleted.
+recovery_codes = sa.Table(
+    "recovery_codes",
+    metadata,
+    sa.Column(
+        "organiser",
+        sa.Text,
+        sa.ForeignKey("organisers.name", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("hash", sa.Text, primary_key=True),
 )
 
 audit_log = sa.Table(

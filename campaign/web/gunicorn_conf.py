@@ -6,8 +6,8 @@ setting can be overridden with GUNICORN_CMD_ARGS, or with the variables below.
 
 How long anything may take, shortest first:
 
-- PDF_RENDER_WAIT_S (5 s) + PDF_DEADLINE_S (15 s) in the app's config: the longest a PDF
-  request legitimately runs is about 20 s (then 503 with Retry-After, or the PDF);
+- PDF_RENDER_WAIT_S (1 s) + PDF_DEADLINE_S (15 s) in the app's config: the longest a PDF
+  request legitimately runs is about 16 s (then 503 with Retry-After, or the PDF);
 - graceful_timeout (25 s): a restart, a stop or a recycle lets requests finish this long;
 - CAMPAIGN_REQUEST_DEADLINE_S (30 s): a request still running after this is stuck, and the
   watchdog (campaign.web.watchdog) ends its worker;
@@ -18,19 +18,40 @@ How long anything may take, shortest first:
 import os
 import signal
 
-from campaign.web import watchdog
+from campaign.web import watchdog, whole_responses
+
+# Headers and body leave in one write, so a worker killed mid-answer leaves no half answer
+# (a truncated download nginx could not send again), see campaign.web.whole_responses.
+whole_responses.install()
 
 bind = os.environ.get("CAMPAIGN_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("CAMPAIGN_WORKERS", "2"))
 worker_class = "gthread"
 # 16 threads: a PDF request holds its thread while it waits for the process's render worker
-# (up to PDF_RENDER_WAIT_S), and kept-alive clients can crowd onto one worker, so a worker
-# needs more threads than the PDF clients it may hold, or its pages queue behind them. With 10
+# (up to PDF_RENDER_WAIT_S), and a form post while it waits for its turn, so a worker needs
+# more threads than those may hold (11, below), or its pages queue behind them. With 10
 # clients flooding PDFs, GET / p99 was 0.8 to 3.2 s with 4 threads; with 8, 13 to 20 ms in some
 # runs but 0.8 and 2.4 s in others; with 16, 15 to 25 ms in every run (benchmarks/RESULTS.md).
 # A thread waiting for a render costs next to nothing: the render runs in another process.
 threads = int(os.environ.get("CAMPAIGN_THREADS", "16"))
 keepalive = 5
+
+# Where requests queue, and each bound (a full server says so within about a second):
+# 1. the kernel's backlog of connections no worker has accepted yet. A gthread worker accepts
+#    at once while it holds fewer than worker_connections, so connections wait here only
+#    while every worker is full or none runs (killed or restarting: 1 to 3 s). 256 is about a
+#    second of a surge; beyond it the kernel drops new connection attempts, and the client
+#    tries again (a browser after 1 s; nginx at once on the other instance, deploy/nginx.conf).
+backlog = 256
+# 2. accepted connections waiting in a worker for one of its threads: at most
+#    worker_connections - threads (kept-alive idle connections count too, but wait for
+#    nothing). Requests there wait only behind pages of a few ms, because
+# 3. the slow requests queue in the app, each within its own bound, on at most 11 threads:
+#    PDFs at the render pool (4 waiting + 1 rendering, PDF_MAX_WAITING) and the other form
+#    posts at their gate (4 waiting + 2 working, FORM_POSTS_AT_ONCE), both 503 past about a
+#    second (campaign.admission). So 184 waiting (200 - 16) drain in about a second, and past
+#    184 idle kept-alive connections a worker closes each after its answer (gthread's rule).
+worker_connections = 200
 
 # With gthread, the arbiter's timeout only watches the worker's main loop, which beats every
 # second whatever the request threads do: it fires when the whole process is frozen (a C
@@ -39,7 +60,7 @@ keepalive = 5
 timeout = 30
 # A stop, a restart (SIGHUP) or a recycle (max_requests) lets the requests in progress finish
 # this long before the worker is killed: longer than the longest legitimate request (a PDF:
-# 5 s wait for a render worker + 15 s render deadline), shorter than the request deadline.
+# 1 s wait for a render worker + 15 s render deadline), shorter than the request deadline.
 graceful_timeout = 25
 # Recycle a worker after about 10,000 requests, bounding any slow leak of the web process and
 # of its render worker (which ends with it); the jitter keeps the two workers from recycling at
@@ -77,9 +98,16 @@ control_socket_disable = True
 WARM_UP_PATHS = ("/", "/write")
 
 
+def on_starting(server):
+    """In the arbiter, before any worker: tell the app how many web processes share the cores,
+    so that each starts its share of PDF workers (the app's WEB_PROCESSES)."""
+    os.environ.setdefault("CAMPAIGN_WEB_PROCESSES", str(server.cfg.workers))
+
+
 def post_worker_init(worker):
     """In each new worker, before its first connection: warm it up, start its watchdog."""
     warm_up(worker)
+    start_pdf_workers(worker)
     if not request_deadline_s:
         return
     settings = getattr(worker.wsgi, "config", {})
@@ -140,3 +168,12 @@ def warm_up(worker):
             continue
         if not answers or not answers[0].startswith("200"):
             worker.log.warning("warm-up: GET %s answered %s", path, answers[:1])
+
+
+def start_pdf_workers(worker):
+    """The app's PDF workers started and warm (about 1 s), so that the first PDF after a boot
+    takes no longer than the next; a failure is logged, not fatal (they start on first use)."""
+    try:
+        worker.wsgi.extensions["campaign.guards"].renders.start()
+    except Exception as error:
+        worker.log.warning("warm-up: the PDF workers did not start (%s)", type(error).__name__)

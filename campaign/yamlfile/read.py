@@ -322,6 +322,40 @@ class Checker:
         }
         return {language: text for language, text in found.items() if text}
 
+    def lists_per_language(
+        self,
+        node: Any,
+        key: str,
+        path: str,
+        *,
+        required: bool = True,
+        limit: int = 0,
+        max_items: int = 0,
+    ) -> dict[str, tuple[str, ...]]:
+        """A list of one-line texts per language at node[key], English's required when given.
+
+        An empty mapping where `key` is optional means none (as the console writes "none").
+        """
+        texts = self.mapping(node, key, path, required=required, hint=", with a list per language")
+        if texts is None or (not texts and not required):
+            return {}
+        self.unknown_keys(texts, LANGUAGES, path)
+        found = {
+            language: tuple(
+                self.texts(
+                    texts,
+                    language,
+                    f"{path}.{language}",
+                    required=True,
+                    limit=limit,
+                    max_items=max_items,
+                )
+            )
+            for language in LANGUAGES
+            if language in texts or language == "en"
+        }
+        return {language: items for language, items in found.items() if items}
+
     def date(self, node: Any, key: str, path: str, *, required: bool = False) -> str:
         """An ISO date (YYYY-MM-DD) at node[key], a YAML date or a string; "" for none."""
         value = node.get(key)
@@ -340,6 +374,20 @@ class Checker:
                 f'{label} "{written}" is not a date; write it as "YYYY-MM-DD"',
             )
             return ""
+
+    def choice(self, node: Any, key: str, path: str, choices: tuple[str, ...], what: str) -> str:
+        """One of `choices` at node[key], "" when absent or empty; a "did you mean" if not."""
+        value = self.text(node, key, path)
+        if not value or value in choices:
+            return value
+        close = difflib.get_close_matches(value.lower(), choices, n=1)
+        hint = f' (did you mean "{close[0]}"?)' if close else ""
+        self.report(
+            self.line(node, key),
+            path,
+            f'"{value}" is not {what}{hint}; use one of {", ".join(choices)}',
+        )
+        return ""
 
     def unknown_keys(self, node: Mapping, allowed: tuple[str, ...], path: str) -> None:
         """Report keys that are not in `allowed`: most often typos."""

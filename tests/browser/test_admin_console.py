@@ -107,7 +107,7 @@ def test_an_organiser_uses_the_console(console, open_page, screenshots, download
     restore_the_letter(page, shoot)
 
     page.goto(base + "/admin/campaign")
-    expect(page.get_by_role("button", name="Close the appeal")).to_be_visible()
+    expect(page.get_by_role("button", name="Save the state")).to_be_visible()
     shoot(page, "campaign")
 
     # Signing out ends the session everywhere: a copy of the cookie opens nothing.

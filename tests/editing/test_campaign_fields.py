@@ -41,34 +41,40 @@ def test_campaign_edit_changes_only_its_lines_and_is_versioned(site):
     path = campaign_path(site)
     before = path.read_text()
     fields, version = open_campaign(site)
-    assert fields["deadline"] == "" and fields["open"] is True
+    assert fields["deadline"] == "" and fields["state"] == "open"
     assert fields["chronology"][0]["date"] == "2013-05-29"
     title = {**fields["title"], "it": "Riportate a casa Alma e Alua"}
     campaign = edit_campaign(
         site,
         lambda doc: campaign_fields.set_campaign_fields(
-            doc, {"title": title, "deadline": "2026-12-31", "open": False}
+            doc, {"title": title, "deadline": "2026-12-31", "state": "closed"}
         ),
         version=version,
     )
-    assert (campaign.deadline, campaign.is_open) == ("2026-12-31", False)
+    assert (campaign.deadline, campaign.state) == ("2026-12-31", "closed")
     after = path.read_text()
     pairs = [(a, b) for a, b in zip(before.splitlines(), after.splitlines(), strict=True) if a != b]
     assert pairs == [
         ("  it: Riportare in Europa Alma Shalabayeva e sua figlia Alua", f"  it: {title['it']}"),
         ('deadline: ""', 'deadline: "2026-12-31"'),
-        ("open: true", "open: false"),
+        ("state: open", "state: closed"),
     ]
     assert [v.who for v in versions.list_versions(site.database, NAME)] == ["maria", ""]
     change = audit.recent_changes(site.database)[0]
-    assert change.fields == ("title.it", "deadline", "open")
+    assert change.fields == ("title.it", "deadline", "state")
 
 
-def test_closing_the_appeal_alone_is_logged_as_close(site):
-    edit_campaign(site, lambda doc: campaign_fields.set_campaign_fields(doc, {"open": False}))
-    assert audit.recent_changes(site.database)[0].action == "close"
-    edit_campaign(site, lambda doc: campaign_fields.set_campaign_fields(doc, {"open": True}))
-    assert audit.recent_changes(site.database)[0].action == "open"
+def test_each_state_alone_is_logged_with_its_word(site):
+    reason = {"en": "The office moved."}
+    for state, note, word in (
+        ("closed", {}, "close"),
+        ("open", {}, "open"),
+        ("paused", {"pause_reason": reason}, "pause"),
+        ("won", {"outcome": {"en": "She is free."}}, "win"),
+    ):
+        plain = {"state": state, **note}
+        edit_campaign(site, lambda doc, plain=plain: campaign_fields.set_state(doc, plain))
+        assert audit.recent_changes(site.database)[0].action == word
 
 
 def test_a_bad_deadline_is_refused_and_nothing_is_written(site):
@@ -136,8 +142,8 @@ def test_fields_outside_the_console_are_refused(site):
 
 def test_the_rulebook_checks_a_candidate_campaign_file(site):
     data = campaign_path(site).read_bytes()
-    loaded = rulebook.load_site(site, {NAME: data.replace(b"open: true", b"open: false")})
-    assert loaded.appeal.campaign.is_open is False
+    loaded = rulebook.load_site(site, {NAME: data.replace(b"state: open", b"state: closed")})
+    assert loaded.appeal.campaign.state == "closed"
     with pytest.raises(InvalidData, match=r'campaign\.yaml:\d+: deadline: deadline "tomorrow"'):
         rulebook.load_site(site, {NAME: data.replace(b'deadline: ""', b'deadline: "tomorrow"')})
     assert campaign_path(site).read_bytes() == data  # a check writes nothing
@@ -166,7 +172,7 @@ def test_campaign_conflict_names_the_fields(site):
 def test_restore_campaign_and_failed_write_leaves_it_intact(site, monkeypatch):
     path = campaign_path(site)
     original = path.read_bytes()
-    edit_campaign(site, lambda doc: campaign_fields.set_campaign_fields(doc, {"open": False}))
+    edit_campaign(site, lambda doc: campaign_fields.set_state(doc, {"state": "closed"}))
     oldest = versions.list_versions(site.database, NAME)[-1]
     closed = path.read_bytes()
     real_replace = os.replace
@@ -185,3 +191,16 @@ def test_restore_campaign_and_failed_write_leaves_it_intact(site, monkeypatch):
     assert path.read_bytes() == original
     change = audit.recent_changes(site.database)[0]
     assert (change.who, change.file, change.action) == ("anna", NAME, "restore")
+
+
+def test_setting_the_state_replaces_the_yes_no_of_earlier_versions(site):
+    path = campaign_path(site)
+    old = path.read_text(encoding="utf-8").replace("state: open", "open: true")
+    path.write_text(old, encoding="utf-8")
+    with pytest.raises(InvalidData, match="`open:` is replaced by `state:`"):
+        rulebook.load_site(site)
+    document = load_document(path.read_bytes(), NAME)
+    campaign_fields.set_state(document, {"state": "closed"})
+    assert "open" not in document and document["state"] == "closed"
+    with pytest.raises(CampaignError, match="'title' is not part of the state"):
+        campaign_fields.set_state(document, {"title": {"en": "x"}})

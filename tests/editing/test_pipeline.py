@@ -57,7 +57,9 @@ def test_save_keeps_comments_key_order_and_quoting(site):
     assert '      - "+390636064651"  # source: "+3 90636 064 651"\n' in text
     assert text.startswith("# The recipient directory")
     assert '      postcode: "00184"\n' in text
-    assert list(saved.document["recipients"][0]) == list(directory.ENTRY_KEYS)
+    keys = list(saved.document["recipients"][0])
+    assert keys == list(loaded.document["recipients"][0])  # in the schema's order, none lost
+    assert keys == [key for key in directory.ENTRY_KEYS if key in keys]
     assert saved.get("it-interior").office == "Ministry of the Interior (Italy)"
     assert saved.version == version != loaded.version
     before = BUNDLED.read_text(encoding="utf-8").splitlines()
@@ -208,8 +210,8 @@ def test_changes_between_two_versions_of_each_kind_of_file(site):
         "Rome",
     )
     campaign = (site.templates / "campaign.yaml").read_bytes()
-    closed = campaign.replace(b"open: true", b"open: false")
-    assert [c.what for c in editing.changes_between("campaign.yaml", campaign, closed)] == ["open"]
+    closed = campaign.replace(b"state: open", b"state: closed")
+    assert [c.what for c in editing.changes_between("campaign.yaml", campaign, closed)] == ["state"]
     lines = editing.changes_between("letter.en.txt", b"a\nb\n", b"a\nc\nd\n")
     assert [(c.what, c.action, c.old, c.new) for c in lines] == [
         ("line 2", "changed", "b", "c / d")

@@ -117,7 +117,7 @@ def campaign_form(client) -> dict:
     data, html = form_of(client, "/admin/campaign")
     found = Page(html)
     values = field_values(html)
-    for name in ("chronology-count", "quotes-count"):
+    for name in ("chronology-count", "quotes-count", "updates-count"):
         values[name] = found.one("input", name=name).attrs["value"]
     return {**data, **values}
 

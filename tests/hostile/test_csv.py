@@ -26,8 +26,8 @@ BUNDLED = directory.load(RECIPIENTS).recipients
 def with_column(recipient, column: str, value: str):
     """The office with `value` in one CSV column."""
     address = recipient.address
-    if column.startswith(("salutation_", "ask_")):
-        key, _, language = column.partition("_")
+    if column.startswith(("salutation_", "ask_", "safety_note_")):
+        key, _, language = column.rpartition("_")
         return dataclasses.replace(recipient, **{key: {**getattr(recipient, key), language: value}})
     if column == "address_lines":
         return dataclasses.replace(recipient, address=dataclasses.replace(address, lines=(value,)))

@@ -276,7 +276,9 @@ def test_a_template_cannot_fetch_files_or_the_network(site, fetched):
     data = pdf.render([make_letter(italian_ministry())], templates_dir=templates)
     assert "file:///etc/passwd" in fetched  # asked, and refused: the PDF still comes out
     assert "http://169.254.169.254/latest/meta-data/" in fetched
-    assert not pypdf.PdfReader(io.BytesIO(data)).pages[0]["/Resources"].get("/XObject")
+    pictures = pypdf.PdfReader(io.BytesIO(data)).pages[0]["/Resources"].get("/XObject", {})
+    # The one picture is the fold marks' (a drawing, of print.css): no image was embedded.
+    assert [x.get_object()["/Subtype"] for x in pictures.values()] == ["/Form"]
 
 
 def test_fetcher_serves_data_urls():
@@ -408,7 +410,7 @@ def test_renders_from_many_threads_are_serialised(monkeypatch):
     import time
 
     inside, overlaps = [0], []
-    real_render = pdf.HTML.render
+    real_render = HTML.render
 
     def counting_render(self, *args, **kwargs):
         inside[0] += 1
@@ -419,7 +421,7 @@ def test_renders_from_many_threads_are_serialised(monkeypatch):
         finally:
             inside[0] -= 1
 
-    monkeypatch.setattr(pdf.HTML, "render", counting_render)
+    monkeypatch.setattr(HTML, "render", counting_render)
     letter = make_letter(italian_ministry())
     threads = [
         threading.Thread(target=pdf.render, args=([letter],), kwargs={"templates_dir": TEMPLATES})
@@ -469,3 +471,65 @@ def test_a_worker_sends_a_limit_back_as_the_same_error():
     assert answer == ("too-large", "the letters would print 140 pages", None)
     with pytest.raises(TooLarge, match="140 pages"):
         render_pool._result(answer)
+
+
+def test_a_layout_that_prints_two_letters_on_one_page_cannot_be_split(site):
+    css = site.templates / "print.css"
+    css.write_text(css.read_text().replace("  break-before: page;\n", "", 1))
+    letters = [make_letter(italian_ministry()), make_letter(kazakh_office())]
+    assert len(pypdf.PdfReader(io.BytesIO(pdf.render(letters, templates_dir=site.templates))).pages)
+    with pytest.raises(TemplateError, match="the letter to kz-atyrau-prosecutor has no page of"):
+        pdf.render_split(letters, templates_dir=site.templates)
+
+
+def test_a_pdf_cut_for_one_office_holds_nothing_of_the_other_letters(long_short_long):
+    import pikepdf
+
+    letters, _ = long_short_long
+    combined, singles = pdf.render_split(letters, templates_dir=TEMPLATES)
+    combined_texts = [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(combined)).pages]
+    first = 0
+    for letter in letters:
+        own = letter.recipient.id
+        data = singles[own]
+        with pikepdf.open(io.BytesIO(data)) as document:
+            pages = [
+                o
+                for o in document.objects
+                if isinstance(o, pikepdf.Dictionary) and o.get("/Type") == "/Page"
+            ]
+            assert len(pages) == len(document.pages)  # no page of another letter left unseen
+            root = document.Root
+            sections = root.StructTreeRoot.K[0].K
+            assert all(section.Pg.objgen in {p.objgen for p in pages} for section in sections)
+            keys = root.StructTreeRoot.ParentTree.Nums[::2]
+            assert sorted(int(k) for k in keys) == sorted(int(p.StructParents) for p in pages)
+            names = [str(name) for name in root.Names.Dests.Names[::2]]
+            assert names == [f"letter-end-{own}", f"letter-{own}"]
+            assert root.Outlines.Count == 1 and str(root.Outlines.First.Title) == letter.subject
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        assert reader.xmp_metadata.dc_title == {"x-default": letter.subject}
+        assert reader.xmp_metadata.dc_creator == [letter.sender.name]
+        texts = [page.extract_text() for page in reader.pages]
+        assert texts == combined_texts[first : first + len(texts)]
+        first += len(texts)
+    assert first == len(combined_texts)
+
+
+def test_print_css_parsed_once_cannot_fetch_files_or_the_network(site, fetched):
+    css = site.templates / "print.css"
+    css.write_text(
+        '@import url("file:///etc/passwd");\n'
+        + css.read_text()
+        + '\nh1.subject { background: url("http://169.254.169.254/latest/meta-data/"); }\n'
+    )
+    data = pdf.render([make_letter(italian_ministry())], templates_dir=site.templates)
+    assert "file:///etc/passwd" in fetched  # asked, and refused
+    assert "http://169.254.169.254/latest/meta-data/" in fetched
+    assert b"root:" not in data and len(pypdf.PdfReader(io.BytesIO(data)).pages) == 1
+    fetched.clear()
+    pdf.render([make_letter(italian_ministry())], templates_dir=site.templates)
+    # The same print.css: parsed once, its @import not asked for again (a background is
+    # asked for by each document, and refused each time).
+    assert "file:///etc/passwd" not in fetched
+    assert "http://169.254.169.254/latest/meta-data/" in fetched

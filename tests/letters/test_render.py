@@ -31,6 +31,7 @@ def office():
             "ru": "Уважаемый министр",
         },
         ask={"en": "open an inquiry", "it": "aprire un'indagine", "ru": "начать расследование"},
+        disclosure="full",  # the bundled default is "name"
     )
 
 

@@ -26,7 +26,9 @@ REVISIONS = (
     "0004_audit_log",
     "0005_versions",
     "0006_imports",
-    "0007_published",
+    "0007_second_factor",
+    "0008_reports",
+    "0009_published",
 )
 
 

@@ -6,6 +6,8 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
 from campaign.web import create_app
 from campaign.web.config import PROJECT_ROOT
 from campaign.web.i18n import TRANSLATIONS
@@ -35,6 +37,19 @@ def test_instance_config_file_is_read(instance):
     instance.mkdir(parents=True)
     (instance / "config.py").write_text("RATE_LIMIT = 7\n", encoding="utf-8")
     assert create_app({"INSTANCE_PATH": str(instance)}).config["RATE_LIMIT"] == 7
+
+
+@pytest.mark.parametrize(("value", "count"), [("0", 0), ("1", 1), (" 2 ", 2)])
+def test_the_trusted_proxies_come_from_the_environment(instance, monkeypatch, value, count):
+    monkeypatch.setenv("CAMPAIGN_TRUSTED_PROXIES", value)
+    assert create_app({"INSTANCE_PATH": str(instance)}).config["TRUSTED_PROXIES"] == count
+
+
+@pytest.mark.parametrize("value", ["one", "-1", "1.5", "6", "١"])
+def test_a_wrong_trusted_proxies_count_is_refused_with_the_fix(instance, monkeypatch, value):
+    monkeypatch.setenv("CAMPAIGN_TRUSTED_PROXIES", value)
+    with pytest.raises(ValueError, match=r"CAMPAIGN_TRUSTED_PROXIES=.*1 behind nginx"):
+        create_app({"INSTANCE_PATH": str(instance)})
 
 
 def test_secret_key_is_made_once_private_and_shared(instance):
@@ -99,3 +114,24 @@ def test_a_database_gone_away_is_503_with_retry_after(config, postgres):
     assert response.status_code == 503 and response.headers["Retry-After"] == "10"
     assert "Il sito non riesce a raggiungere i suoi dati" in response.get_data(as_text=True)
     assert "postgresql" not in response.get_data(as_text=True)  # no detail for supporters
+
+
+def test_the_pdf_workers_share_the_cores_among_the_web_processes(instance, monkeypatch):
+    cores = len(os.sched_getaffinity(0))
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    assert app.extensions["campaign.guards"].renders.size == cores  # `flask run`: all of them
+    monkeypatch.setenv("CAMPAIGN_WEB_PROCESSES", str(cores))  # as gunicorn's config sets it
+    app = create_app({"INSTANCE_PATH": str(instance)})
+    assert app.extensions["campaign.guards"].renders.size == 1
+    app = create_app({"INSTANCE_PATH": str(instance), "PDF_RENDERS_PER_PROCESS": 3})
+    assert app.extensions["campaign.guards"].renders.size == 3
+
+
+@pytest.mark.parametrize("value", ["two", "0", "-1", "1.5", ""])
+def test_a_wrong_number_of_web_processes_is_refused_by_name(instance, monkeypatch, value):
+    monkeypatch.setenv("CAMPAIGN_WEB_PROCESSES", value)
+    if not value:  # empty: not set, the default
+        assert create_app({"INSTANCE_PATH": str(instance)}).config["WEB_PROCESSES"] == 1
+        return
+    with pytest.raises(RuntimeError, match=r"WEB_PROCESSES \(CAMPAIGN_WEB_PROCESSES\) is "):
+        create_app({"INSTANCE_PATH": str(instance)})

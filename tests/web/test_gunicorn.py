@@ -22,8 +22,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
@@ -33,43 +33,20 @@ from campaign.letters import render
 from campaign.models import localized
 from campaign.web import gunicorn_conf, watchdog
 from campaign.web.config import PROJECT_ROOT
+from tests import servers
+from tests.servers import Served, orphans, wait_for
+from tests.supporters import SUPPORTER, Browser, addresses, filled_in, forms_of
 
-GUNICORN = Path(sys.executable).parent / "gunicorn"
-START_TIMEOUT_S = 30
-STOP_TIMEOUT_S = gunicorn_conf.graceful_timeout + 5
+START_TIMEOUT_S = servers.START_TIMEOUT_S
 # The impatient server's request deadline: far above a warm page (a few ms; workers are warmed
-# up before their first connection), below the first PDF of a worker (1.2 s here, quiet).
+# up before their first connection), below a PDF of EDITED_BODY (see there).
 DEADLINE_S = 0.5
 REPLACED_TIMEOUT_S = 15  # for a stuck request to be ended and its worker replaced
-SUPPORTER = {
-    "name": "Maria Rossi",
-    "street": "Via Roma 12",
-    "postcode": "20121",
-    "city": "Milano",
-    "country": "IT",
-    "email": "maria.rossi@example.org",
-    "note": "I teach history in Milan.",
-    "language": "auto",
-}
 # Each letter as edited in the preview, within the form's limits (60 paragraphs, 10,000
-# characters): a real PDF that takes a few times the deadline, even on a fast machine.
-EDITED_BODY = "\n\n".join(["Ich schreibe Ihnen wegen Alma Shalabayeva. " * 3] * 60)[:9999]
-
-
-@dataclass
-class Served:
-    """A running gunicorn: its address and its log file."""
-
-    url: str
-    process: subprocess.Popen
-    log: Path
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+# characters): 416 short lines, 80 pages for the 8 letters (the limit is 100), a real PDF that
+# takes a few times the deadline even in a warm PDF worker on a fast machine (1.5 s here,
+# quiet; 3 s under a load of 9).
+EDITED_BODY = "\n".join(["Alma Shalabayeva, Alua."] * 420)[:9999]
 
 
 def get(url: str) -> tuple[int, dict[str, str], str]:
@@ -81,72 +58,11 @@ def get(url: str) -> tuple[int, dict[str, str], str]:
         return error.code, dict(error.headers), error.read().decode()
 
 
-def wait_until_healthy(served: Served) -> None:
-    """Poll /healthz until it answers ok, the process dies, or the time is up."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while True:
-        if served.process.poll() is not None:
-            pytest.fail(
-                f"gunicorn exited with {served.process.returncode}:\n{served.log.read_text()}"
-            )
-        with contextlib.suppress(OSError):
-            status, _, text = get(served.url + "/healthz")
-            if status == 200 and '"ok"' in text:
-                return
-        if time.monotonic() > deadline:
-            pytest.fail(f"no /healthz after {START_TIMEOUT_S} s:\n{served.log.read_text()}")
-        time.sleep(0.2)
-
-
-def stop(process: subprocess.Popen) -> int:
-    """SIGTERM (a graceful stop), then SIGKILL to the whole group if it hangs; the exit code."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)  # its own group: the workers too
-            process.wait(timeout=10)
-    return process.returncode
-
-
-@contextlib.contextmanager
-def serving(folder: Path, **settings: str) -> Iterator[Served]:
-    """gunicorn serving the app with the repository's config (two workers), then stopped."""
-    if not GUNICORN.exists():
-        pytest.fail(f"{GUNICORN} is not installed: run make test, which installs it")
-    port = free_port()
-    env = {
-        **os.environ,
-        "CAMPAIGN_INSTANCE": str(folder / "instance"),
-        "CAMPAIGN_BIND": f"127.0.0.1:{port}",
-        "CAMPAIGN_WORKERS": "2",
-        **settings,
-    }
-    log = folder / "gunicorn.log"
-    command = [str(GUNICORN), "-c", "python:campaign.web.gunicorn_conf", "app:app"]
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # a group of its own, so a hung server can be killed whole
-        )
-        served = Served(f"http://127.0.0.1:{port}", process, log)
-        try:
-            wait_until_healthy(served)
-            yield served
-        finally:
-            stop(process)
-
-
 @pytest.fixture(scope="module")
 def gunicorn(tmp_path_factory) -> Iterator[Served]:
     """gunicorn with the repository's config, as in production."""
-    with serving(tmp_path_factory.mktemp("gunicorn")) as served:
+    folder = tmp_path_factory.mktemp("gunicorn")
+    with servers.gunicorn(folder / "instance", folder / "gunicorn.log") as served:
         yield served
 
 
@@ -154,18 +70,10 @@ def gunicorn(tmp_path_factory) -> Iterator[Served]:
 def impatient(tmp_path_factory) -> Iterator[Served]:
     """The same, with a request deadline of DEADLINE_S: a first PDF is stuck by that measure."""
     folder = tmp_path_factory.mktemp("gunicorn-deadline")
-    with serving(folder, **{watchdog.VARIABLE: str(DEADLINE_S)}) as served:
+    settings = {watchdog.VARIABLE: str(DEADLINE_S)}
+    with servers.gunicorn(folder / "instance", folder / "gunicorn.log", **settings) as served:
         wait_for(lambda: len(live_workers(served)) == 2, START_TIMEOUT_S, "two workers")
         yield served
-
-
-def wait_for(condition: Callable[[], object], timeout_s: float, what: str) -> None:
-    """Poll `condition` every 0.1 s until it holds; fail after `timeout_s`."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"no {what} after {timeout_s} s")
-        time.sleep(0.1)
 
 
 def live_workers(served: Served) -> set[int]:
@@ -185,22 +93,6 @@ def ended_worker(served: Served) -> int:
     )
     assert found, served.log.read_text()
     return int(found[-1][1])
-
-
-def orphans(session: int) -> list[str]:
-    """Live processes of gunicorn's session whose parent has left it (a PDF worker left behind)."""
-    processes = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            name, rest = stat.read_text().rsplit(")", 1)
-            state, parent, _, sid = rest.split()[:4]
-            if int(sid) == session and state != "Z":
-                processes[int(stat.parent.name)] = (int(parent), name.split("(", 1)[1])
-    return [
-        f"{pid} {name}"
-        for pid, (parent, name) in processes.items()
-        if pid != session and parent not in processes
-    ]
 
 
 def pdf_request(served: Served) -> tuple[http.client.HTTPConnection, bytes, dict[str, str]]:
@@ -258,6 +150,44 @@ def test_gunicorn_runs_the_configured_workers(gunicorn):
     assert "Using worker: gthread" in text
 
 
+def test_each_worker_has_its_pdf_workers_before_the_first_pdf(gunicorn):
+    """post_worker_init starts the PDF workers, warm: the first PDF waits for no start-up."""
+    wait_for(lambda: len(live_workers(gunicorn)) == 2, START_TIMEOUT_S, "two workers")
+
+    def pdf_workers() -> dict[int, list[int]]:
+        forkservers = {
+            worker: [pid for pid in children(worker) if b"forkserver" in command_line(pid)]
+            for worker in live_workers(gunicorn)
+        }
+        return {
+            worker: [child for server in servers for child in children(server)]
+            for worker, servers in forkservers.items()
+        }
+
+    # Two cores shared by two web processes: a PDF worker each (render_pool.default_size).
+    wait_for(lambda: all(len(w) == 1 for w in pdf_workers().values()), 20, "the PDF workers")
+    assert "POST /letters.pdf" not in gunicorn.log.read_text()
+
+
+def children(parent: int) -> list[int]:
+    """The live processes whose parent is `parent`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            state, ppid = stat.read_text().rsplit(")", 1)[1].split()[:2]
+            if int(ppid) == parent and state != "Z":
+                found.append(int(stat.parent.name))
+    return found
+
+
+def command_line(pid: int) -> bytes:
+    """The command line of a process, or b"" once it has gone."""
+    try:
+        return (Path("/proc") / str(pid) / "cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def test_gunicorn_serves_each_language_and_logs_no_query_and_no_client(gunicorn):
     status, _, page = get(gunicorn.url + "/?lang=it")
     assert status == 200
@@ -268,6 +198,52 @@ def test_gunicorn_serves_each_language_and_logs_no_query_and_no_client(gunicorn)
     text = gunicorn.log.read_text()
     assert '"GET / HTTP/1.1" 200' in text  # the access log, without the query string
     assert "lang=it" not in text and "127.0.0.1 -" not in text
+
+
+FLOOD = 24  # PDF requests at once: more than two workers let wait (2 x (4 + 1))
+
+
+def edited_pdf_request(port: int, address: str) -> tuple[Browser, list[tuple[str, str]]]:
+    """A supporter at `address` who has seen the preview, and the PDF form of their letters,
+    each edited to the largest the form allows (EDITED_BODY): a render of seconds."""
+    browser = Browser(port, address)
+    form = browser.request("GET", "/write")
+    preview = browser.request("POST", "/write", filled_in(form.body))
+    assert preview.status == 200
+    fields = [
+        (name, EDITED_BODY if name.startswith("body-") else value)
+        for name, value in forms_of(preview.body)["letters-form"]
+    ]
+    return browser, fields
+
+
+def test_a_flood_of_pdfs_gets_503_with_retry_after_while_the_pages_answer(gunicorn):
+    port = urlsplit(gunicorn.url).port
+    flood = [edited_pdf_request(port, address) for address in islice(addresses(8_000_000), FLOOD)]
+    start, answers = threading.Barrier(FLOOD + 1), []
+
+    def post(browser: Browser, fields: list[tuple[str, str]]) -> None:
+        start.wait(10)
+        answers.append(browser.request("POST", "/letters.pdf", fields))
+
+    threads = [threading.Thread(target=post, args=supporter, daemon=True) for supporter in flood]
+    for thread in threads:
+        thread.start()
+    start.wait(10)
+    pages = []
+    while any(thread.is_alive() for thread in threads):  # meanwhile, other visitors
+        pages += [servers.status_of(port, path) for path in ("/", "/write", "/healthz")]
+    for thread in threads:
+        thread.join(60)
+
+    assert pages and set(pages) == {200}  # the pages answered while the PDFs were in flight
+    assert {answer.status for answer in answers} <= {200, 503}
+    refused = [answer for answer in answers if answer.status == 503]
+    assert len(refused) >= FLOOD - 2 * (4 + 1)  # past what the render pools let wait
+    assert {answer.header("Retry-After") for answer in refused} == {"10"}
+    assert all(b"The server is busy" in answer.body for answer in refused)
+    made = [answer for answer in answers if answer.status == 200]
+    assert all(answer.body.startswith(b"%PDF-") for answer in made)
 
 
 def test_a_pdf_past_the_deadline_ends_its_worker_while_the_site_keeps_answering(impatient):

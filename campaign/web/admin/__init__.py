@@ -18,8 +18,11 @@ from campaign.web.admin.common import messages_of
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-# The pages anyone may open: the sign-in form itself.
-OPEN_ENDPOINTS = frozenset({"admin.sign_in", "admin.sign_in_slash"})
+# The pages anyone may open: the sign-in form itself and its second step (which checks the
+# pending sign-in itself).
+OPEN_ENDPOINTS = frozenset({"admin.sign_in", "admin.sign_in_slash", "admin.second_step"})
+# What an organiser without the factor may open when the site requires one (REQUIRE_2FA).
+SETUP_ENDPOINTS = frozenset({"admin.account", "admin.factor_on", "admin.sign_out"})
 NAVIGATION = (
     ("admin.dashboard", _l("Dashboard")),
     ("admin.recipients", _l("Recipients")),
@@ -27,6 +30,7 @@ NAVIGATION = (
     ("admin.letters", _l("Letters")),
     ("admin.campaign", _l("Campaign")),
     ("admin.history", _l("History")),
+    ("admin.account", _l("Account")),
 )
 
 
@@ -45,6 +49,8 @@ def require_organiser():
         wanted = request.full_path.rstrip("?") if request.method == "GET" else None
         return redirect(url_for("admin.sign_in", next=wanted), code=303)
     g.organiser = name
+    if request.endpoint not in SETUP_ENDPOINTS and auth.needs_setup(name):
+        return redirect(url_for("admin.account"), code=303)
     return None
 
 
@@ -74,6 +80,7 @@ def served_problems() -> list[str]:
 
 
 from campaign.web.admin import (  # noqa: E402  (the views register themselves on bp)
+    account,
     campaign_views,
     dashboard,
     history,
@@ -84,6 +91,7 @@ from campaign.web.admin import (  # noqa: E402  (the views register themselves o
 )
 
 __all__ = [
+    "account",
     "bp",
     "campaign_views",
     "dashboard",

@@ -4,6 +4,10 @@ The session cookie (signed by Flask) holds the organiser's name, the account's s
 at sign-in, a random session id and the time of sign-in. Every request compares the epoch with
 the account's current one (`organisers.session_epoch`): signing out replaces it
 (`organisers.sign_out_everywhere`), so a copy of the old cookie no longer opens anything.
+
+With a second factor, a right password only starts a *pending* sign-in: the name, the epoch
+and the time, in the same signed cookie, with no console session. It lasts
+ADMIN_SIGNIN_PENDING_S and ends with the epoch, and a wrong code counts as a failed sign-in.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ import hmac
 import math
 import secrets
 import time
+from dataclasses import dataclass
 
 from flask import current_app, g, session
 
-from campaign.storage import organisers
+from campaign.storage import factors, organisers
 from campaign.storage.throttle import Limited, Throttle
 from campaign.web.current import database
 
@@ -77,6 +82,54 @@ def start_session(name: str) -> None:
     session["epoch"] = organisers.session_epoch(database(), name)
     session["sid"] = secrets.token_urlsafe(18)
     session["since"] = int(time.time())
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A sign-in waiting for its second factor: whose, and where to go afterwards."""
+
+    name: str
+    next: str
+
+
+def start_pending(name: str, next_page: str) -> None:
+    """The password was right: wait for the code, with no console session meanwhile."""
+    session.clear()
+    g.pop("csrf_token", None)
+    session["pending"] = {
+        "name": name,
+        "epoch": organisers.session_epoch(database(), name),
+        "at": int(time.time()),
+        "next": next_page,
+    }
+
+
+def pending_sign_in() -> Pending | None:
+    """The pending sign-in of this browser, unless it is too old or its account changed."""
+    pending = session.get("pending")
+    if not isinstance(pending, dict):
+        return None
+    name, kept, at = pending.get("name"), pending.get("epoch"), pending.get("at")
+    if not (isinstance(name, str) and isinstance(kept, str) and isinstance(at, int)):
+        return None
+    epoch = organisers.session_epoch(database(), name)
+    age = time.time() - at
+    if not epoch or not hmac.compare_digest(epoch.encode(), kept.encode()):
+        return None
+    if not 0 <= age <= current_app.config["ADMIN_SIGNIN_PENDING_S"]:
+        return None
+    next_page = pending.get("next")
+    return Pending(name, next_page if isinstance(next_page, str) else "")
+
+
+def end_pending() -> None:
+    """Forget a pending sign-in (it expired, or the organiser starts again)."""
+    session.pop("pending", None)
+
+
+def needs_setup(name: str) -> bool:
+    """Whether the site requires a second factor and this organiser has none yet."""
+    return bool(current_app.config["REQUIRE_2FA"]) and not factors.is_on(database(), name)
 
 
 def current_organiser() -> str | None:

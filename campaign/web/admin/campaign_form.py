@@ -16,11 +16,12 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, StringField
+from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, RadioField
 
+from campaign.directory.schema import DISCLOSURES
 from campaign.errors import Problem
-from campaign.limits import CAMPAIGN, CAMPAIGN_ITEMS
-from campaign.models import LANGUAGES
+from campaign.limits import CAMPAIGN, CAMPAIGN_ITEMS, OFFICE, OFFICE_ITEMS
+from campaign.models import APPEAL_STATES, LANGUAGES
 from campaign.web.admin.common import problem_text
 from campaign.web.admin.fields import (
     EditForm,
@@ -32,8 +33,9 @@ from campaign.web.admin.fields import (
 )
 
 TEXTS = ("title", "summary", "background")  # one text in each language
+ORGANISATION_ADDRESS = ("postcode", "city", "region", "country")  # and its lines
 QUOTE_KEYS = ("text", "speaker", "role", "organisation", "source", "date")
-LISTS = ("chronology", "quotes")
+LISTS = ("chronology", "quotes", "updates")
 
 
 def in_each_language(limit: int, one_line: bool = False) -> type[Form]:
@@ -52,6 +54,15 @@ class EventForm(Form):
     remove = BooleanField(_l("Remove this event"))
 
 
+class UpdateForm(EventForm):
+    """One entry of the update log: an event with its document and/or its web address."""
+
+    source = choice_field(_l("Source document"), CAMPAIGN["update.source"])
+    url = line_field(_l("Web address where it is published"), CAMPAIGN["update.url"])
+    text = FormField(in_each_language(CAMPAIGN["update.text"]))
+    remove = BooleanField(_l("Remove this update"))
+
+
 class QuoteForm(Form):
     """One quote, as published."""
 
@@ -64,6 +75,20 @@ class QuoteForm(Form):
     remove = BooleanField(_l("Remove this quote"))
 
 
+class OrganisationForm(Form):
+    """The organisation's return address, for offices whose rule is `organisation`."""
+
+    name = line_field(_l("Name of the organisation"), CAMPAIGN["organisation"])
+    lines = area_field(
+        _l("Street and house (one line each)"),
+        OFFICE_ITEMS["address.lines"] * (OFFICE["address.lines"] + 1),
+    )
+    postcode = line_field(_l("Postcode"), OFFICE["postcode"])
+    city = line_field(_l("City"), OFFICE["city"])
+    region = line_field(_l("Region or province"), OFFICE["region"])
+    country = choice_field(_l("Country"), OFFICE["country"])
+
+
 class CampaignForm(EditForm):
     """The texts, the deadline, the chronology and the quotes of campaign.yaml."""
 
@@ -74,8 +99,17 @@ class CampaignForm(EditForm):
     # Every saved item and the empty row; rows past the cap are not read at all.
     chronology = FieldList(FormField(EventForm), max_entries=CAMPAIGN_ITEMS["chronology"] + 1)
     quotes = FieldList(FormField(QuoteForm), max_entries=CAMPAIGN_ITEMS["quotes"] + 1)
+    updates = FieldList(FormField(UpdateForm), max_entries=CAMPAIGN_ITEMS["updates"] + 1)
     chronology_count = HiddenField(name="chronology-count")
     quotes_count = HiddenField(name="quotes-count")
+    updates_count = HiddenField(name="updates-count")
+    # What an office without a rule of its own learns of the supporter, and the return address
+    # the rule `organisation` prints.
+    disclosure = choice_field(
+        _l("What the letters show an office of the supporter, unless it has a rule of its own"),
+        max(map(len, DISCLOSURES)),
+    )
+    organisation = FormField(OrganisationForm)
 
     def process(self, *args: Any, **kwargs: Any) -> None:
         """Read the form, then add the empty row of each list (to add an item)."""
@@ -143,9 +177,36 @@ def from_fields(fields: Mapping[str, Any]) -> dict[str, str]:
     for index, quote in enumerate(fields.get("quotes") or []):
         for key in QUOTE_KEYS:
             values[f"quotes-{index}-{key}"] = str(quote.get(key) or "")
-    values["chronology-count"] = str(len(fields.get("chronology") or []))
-    values["quotes-count"] = str(len(fields.get("quotes") or []))
+    for index, update in enumerate(fields.get("updates") or []):
+        for key in ("date", "source", "url"):
+            values[f"updates-{index}-{key}"] = str(update.get(key) or "")
+        for language in LANGUAGES:
+            values[f"updates-{index}-text-{language}"] = (update.get("text") or {}).get(
+                language, ""
+            )
+    for name in LISTS:
+        values[f"{name}-count"] = str(len(fields.get(name) or []))
+    values.update(disclosure_values(fields))
     return values
+
+
+def disclosure_values(fields: Mapping[str, Any]) -> dict[str, str]:
+    """The form's values of the default disclosure rule and the organisation's address."""
+    organisation = _mapping(fields.get("organisation"))
+    address = _mapping(organisation.get("address"))
+    values = {
+        "disclosure": str(fields.get("disclosure") or ""),
+        "organisation-name": str(organisation.get("name") or ""),
+        "organisation-lines": "\n".join(str(line) for line in address.get("lines") or []),
+    }
+    for key in ORGANISATION_ADDRESS:
+        values[f"organisation-{key}"] = str(address.get(key) or "")
+    return values
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """`value` if it is a mapping (a hand-edited file may hold anything), else {}."""
+    return value if isinstance(value, Mapping) else {}
 
 
 def to_plain(form: CampaignForm) -> tuple[dict[str, Any], dict[str, list[str]]]:
@@ -157,13 +218,28 @@ def to_plain(form: CampaignForm) -> tuple[dict[str, Any], dict[str, list[str]]]:
     for name in LISTS:
         items, rows[name] = [], []
         for row in form[name]:
-            item = _event(row.form) if name == "chronology" else _quote(row.form)
+            item = _quote(row.form) if name == "quotes" else _event(row.form)
             if row.form.remove.data or item is None:
                 continue
             items.append(item)
             rows[name].append(row.name)
         plain[name] = items
+    plain.update(_disclosure(form))
     return plain, rows
+
+
+def _disclosure(form: CampaignForm) -> dict[str, Any]:
+    """The default rule (left as it is when none was posted) and the organisation's address
+    ({} when every field is empty: the file then has none)."""
+    typed = _typed(form.disclosure)
+    fields = form.organisation.form
+    lines = [line.strip() for line in (fields.lines.data or "").split("\n") if line.strip()]
+    typed_address = {key: _typed(fields[key]) for key in ORGANISATION_ADDRESS}
+    address: dict[str, Any] = {"lines": lines}
+    address.update((key, text) for key, text in typed_address.items() if text)
+    name = _typed(fields["name"])
+    organisation = {"name": name, "address": address} if name or any(address.values()) else {}
+    return {**({"disclosure": typed} if typed else {}), "organisation": organisation}
 
 
 def add_problems(form: CampaignForm, problems: list[Problem], rows) -> list[str]:
@@ -182,7 +258,9 @@ def add_problems(form: CampaignForm, problems: list[Problem], rows) -> list[str]
 
 def field_name(path: str, rows: Mapping[str, list[str]]) -> str | None:
     """The form field of a problem's path ("chronology[1].text.it" -> "chronology-3-text-it")."""
-    match = re.fullmatch(r"(chronology|quotes)\[(\d+)\]\.(\w+)(?:\.(\w+))?", path)
+    if disclosure_field(path):
+        return disclosure_field(path)
+    match = re.fullmatch(r"(chronology|quotes|updates)\[(\d+)\]\.(\w+)(?:\.(\w+))?", path)
     if match:
         name, index, key, language = match.groups()
         kept = rows.get(name, [])
@@ -194,14 +272,62 @@ def field_name(path: str, rows: Mapping[str, list[str]]) -> str | None:
     return "deadline" if path == "deadline" else None
 
 
-class AppealStateForm(EditForm):
-    """Open or close the appeal: the button pressed says which."""
+def disclosure_field(path: str) -> str | None:
+    """The field of a problem of the default rule or of the organisation's address; an office
+    whose own rule needs the organisation's address points at its name."""
+    if path == "disclosure":
+        return "disclosure"
+    match = re.fullmatch(r"organisation\.address(?:\.(\w+))?(?:\[\d+\])?", path)
+    if match:
+        key = match[1] or "lines"
+        return f"organisation-{key}" if key in ("lines", *ORGANISATION_ADDRESS) else None
+    if path in ("organisation", "organisation.name") or path.endswith(".disclosure"):
+        return "organisation-name"
+    return None
 
-    state = StringField()
 
-    def wanted_open(self) -> bool:
-        """Whether the organiser asked to open the appeal."""
-        return self.state.data == "open"
+class StateForm(EditForm):
+    """The appeal's state, with the reason of a pause and the outcome of a win."""
+
+    state = RadioField(_l("State of the appeal"), validate_choice=False)
+    pause_reason = FormField(in_each_language(CAMPAIGN["state.note"]))
+    outcome = FormField(in_each_language(CAMPAIGN["state.note"]))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.state.choices = [(state, state) for state in APPEAL_STATES]
+
+
+def state_form(fields: Mapping[str, Any], version: str) -> StateForm:
+    """The state form as saved (campaign_fields.campaign_fields)."""
+    values = {"state": str(fields.get("state") or ""), "version": version}
+    for key in ("pause_reason", "outcome"):
+        for language in LANGUAGES:
+            values[f"{key}-{language}"] = (fields.get(key) or {}).get(language, "")
+    return StateForm(formdata=MultiDict(values))
+
+
+def state_plain(form: StateForm) -> dict[str, Any]:
+    """The state fields for campaign_fields.set_state."""
+    return {
+        "state": _typed(form.state),
+        "pause_reason": _texts(form.pause_reason),
+        "outcome": _texts(form.outcome),
+    }
+
+
+def add_state_problems(form: StateForm, problems: list[Problem]) -> list[str]:
+    """Put the problems of the state's save next to its fields; the others as sentences."""
+    fields = by_name(form)
+    others = []
+    for problem in problems:
+        key, _dot, language = problem.field.partition(".")
+        name = key if key == "state" else f"{key}-{language or 'en'}"
+        if name not in fields:
+            others.append(problem_text(problem))
+        else:
+            add_errors(fields[name], [problem.message])
+    return others
 
 
 def _typed(field) -> str:
@@ -216,9 +342,17 @@ def _texts(texts: FormField) -> dict[str, str]:
 
 
 def _event(event: EventForm) -> dict[str, Any] | None:
-    """A chronology event in the file's shape; None for an empty row."""
-    item = {"date": _typed(event.date), "source": _typed(event.source), "text": _texts(event.text)}
-    return item if any(item.values()) else None
+    """A chronology event (or an update, with its web address) in the file's shape; None for an
+    empty row. An update leaves out the source or address not given."""
+    item: dict[str, Any] = {"date": _typed(event.date), "source": _typed(event.source)}
+    if isinstance(event, UpdateForm):
+        item["url"] = _typed(event.url)
+    item["text"] = _texts(event.text)
+    if not any(item.values()):
+        return None
+    if isinstance(event, UpdateForm):
+        return {key: value for key, value in item.items() if value or key not in ("source", "url")}
+    return item
 
 
 def _quote(quote: QuoteForm) -> dict[str, str] | None:

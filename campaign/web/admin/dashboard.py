@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template
 
 from campaign.directory import CHANNELS
-from campaign.storage import audit, counts
+from campaign.storage import audit, counts, reports
 from campaign.web.admin import bp, chart
 from campaign.web.current import database, download
 
@@ -35,7 +35,17 @@ def dashboard():
         office_chart=chart.rows(office_totals),
         channel_chart=chart.rows(channel_totals),
         changes=audit.recent_changes(db, 8),
+        kinds=reports.KINDS,
+        reports_total=reports.total(db),
+        reports_per_office=reports.by_office(db),
+        reports_per_channel=reports.by_channel(db),
     )
+
+
+@bp.get("/reports.csv")
+def reports_csv():
+    """Every report (office, channel, kind, day, reports) as CSV: nothing about any supporter."""
+    return download(reports.reports_csv(database()), "letter-reports.csv", "text/csv")
 
 
 @bp.get("/counts.csv")

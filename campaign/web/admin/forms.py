@@ -77,6 +77,31 @@ class SignInForm(ConsoleForm):
     password = PasswordField(_l("Password"), validators=[Limit(limits.PASSWORD)])
 
 
+def code_field() -> StringField:
+    """The code of the authenticator app, or a recovery code."""
+    return line_field(_l("Code"), limits.SECOND_FACTOR_CODE, filters=[stripped])
+
+
+class CodeForm(ConsoleForm):
+    """A code from the app (or a recovery code): the second step of signing in, new codes."""
+
+    code = code_field()
+
+
+class FactorSetupForm(ConsoleForm):
+    """The first code from the app, confirming the secret the page showed (carried back)."""
+
+    secret = HiddenField()
+    code = code_field()
+
+
+class FactorOffForm(ConsoleForm):
+    """The password and a code: turning the second factor off asks for both."""
+
+    password = PasswordField(_l("Password"), validators=[Limit(limits.PASSWORD)])
+    code = code_field()
+
+
 class WithinUploadLimit:
     """A file of at most ADMIN_IMPORT_MAX_BYTES (limits.UPLOAD_BYTES unless configured)."""
 

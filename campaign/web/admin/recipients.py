@@ -11,13 +11,14 @@ from campaign.directory import CHANNELS, Directory, channels
 from campaign.directory.addresses import recipient_lines
 from campaign.editing import offices
 from campaign.errors import CampaignError, ConflictError, InvalidData
+from campaign.letters import states
 from campaign.models import Recipient
-from campaign.storage import audit
+from campaign.storage import audit, reports
 from campaign.web.admin import bp, merge, office_form
 from campaign.web.admin.common import messages_of, open_directory, opened, save_yaml
 from campaign.web.admin.fields import add_errors, posted_or, reload
 from campaign.web.admin.office_form import DeleteForm, DuplicateForm, OfficeForm
-from campaign.web.current import database, site
+from campaign.web.current import database, loaded, site
 from campaign.web.i18n import ui_language
 from campaign.yamlfile import load_document
 
@@ -45,6 +46,10 @@ def recipients():
         countries=sorted({office.country for office in current.recipients}),
         channels_of=channels_of,
         changes=directory_changes(),
+        # Letters reported returned or bounced since each office was last checked.
+        problems=reports.problems_since(
+            database(), {office.id: office.verified for office in current.recipients}
+        ),
     )
 
 
@@ -53,8 +58,9 @@ def office_new():
     """A form for a new office."""
     current = open_directory()
     if request.method == "GET":
-        return office_page(current, None, office_form_of({"language": "en"}, current.version))
-    form = office_form_of()
+        values = {"language": "en"}
+        return office_page(current, None, office_form_of(values, current.version, current))
+    form = office_form_of(offices=current)
     if not form.validate():
         return office_page(current, None, form)
     plain = office_form.to_plain(form.values())
@@ -69,8 +75,8 @@ def office_edit(office_id: str):
         abort(404)
     if request.method == "GET":
         values = office_form.from_plain(offices.office_plain(current.document, office_id))
-        return office_page(current, office_id, office_form_of(values, current.version))
-    form = office_form_of()
+        return office_page(current, office_id, office_form_of(values, current.version, current))
+    form = office_form_of(offices=current)
     if not form.validate():
         return office_page(current, office_id, form)
     plain = office_form.to_plain(form.values())
@@ -148,10 +154,19 @@ def office_delete(office_id: str):
 # --- helpers --------------------------------------------------------------------------------
 
 
-def office_form_of(values: dict | None = None, version: str = "") -> OfficeForm:
-    """The posted office form, or (GET) one opened with `values` at the file's `version`."""
+def office_form_of(
+    values: dict | None = None, version: str = "", offices: Directory | None = None
+) -> OfficeForm:
+    """The posted office form, or (GET) one opened with `values` at the file's `version`; the
+    directory's `offices` are the replacements it offers (but the office itself)."""
     form = posted_or(OfficeForm, version, values or {})
-    form.set_choices(ui_language())
+    own = (request.view_args or {}).get("office_id")
+    others = [  # a replacement takes letters itself
+        office
+        for office in (offices.recipients if offices else ())
+        if office.id != own and not states.is_paused(office)
+    ]
+    form.set_choices(ui_language(), others, loaded().appeal.campaign.disclosure)
     return form
 
 

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import asdict, dataclass
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 
-from campaign.models import Campaign, Recipient, localized, split_paragraphs
+from campaign.letters import states
+from campaign.models import (
+    CLOSED,
+    OPEN,
+    PAUSED,
+    WON,
+    Campaign,
+    Recipient,
+    localized,
+    split_paragraphs,
+)
 from campaign.rulebook import Loaded
 
 
@@ -19,6 +30,9 @@ class Office:
     country: str
     ask: str
     recipient: Recipient
+    paused: list[str] = field(default_factory=list)  # why, in paragraphs; empty: takes letters
+    replacement: str = ""  # the id of the office to write to instead
+    replacement_name: str = ""  # and its name, as `name`
 
 
 @dataclass(frozen=True)
@@ -36,15 +50,12 @@ class CampaignView:
     organiser: str
     deadline: str
     closed: bool
-
-
-def campaign_is_closed(campaign: Campaign, today: dt.date | None = None) -> bool:
-    """Closed by hand (`open: false`) or because its deadline has passed."""
-    if not campaign.is_open:
-        return True
-    if not campaign.deadline:
-        return False
-    return (today or dt.date.today()) > dt.date.fromisoformat(campaign.deadline)
+    # The appeal's life: the state today and what it says (a pause's reason, the outcome),
+    # which letters are offered ("appeal", "thanks" or ""), the update log, newest first.
+    state: str = OPEN
+    note: list[str] = field(default_factory=list)
+    letters: str = "appeal"
+    updates: list[dict] = field(default_factory=list)
 
 
 def campaign_view(loaded: Loaded, language: str) -> CampaignView:
@@ -59,19 +70,61 @@ def campaign_view(loaded: Loaded, language: str) -> CampaignView:
             for event in campaign.chronology
         ],
         quotes=[asdict(quote) for quote in campaign.quotes],
-        offices=[office(recipient, language) for recipient in loaded.directory.recipients],
+        offices=offices_view(loaded.directory.recipients, language),
         sources=dict(campaign.sources),
         background_sources=list(campaign.background_sources),
         organiser=campaign.organiser,
         deadline=campaign.deadline,
-        closed=campaign_is_closed(campaign),
+        closed=states.state_of(campaign) == CLOSED,
+        **life_view(loaded, language),
     )
+
+
+def life_view(loaded: Loaded, language: str) -> dict:
+    """The state, its note, the letters offered and the update log, in `language`."""
+    campaign = loaded.appeal.campaign
+    state = states.state_of(campaign)
+    note = {PAUSED: campaign.pause_reason, WON: campaign.outcome}.get(state, {})
+    offered = states.letters_offered(loaded.appeal)
+    return {
+        "state": state,
+        "note": split_paragraphs(localized(note, language)) if note else [],
+        "letters": "" if offered is None else ("thanks" if offered.thanks_only else "appeal"),
+        "updates": updates_view(campaign, language),
+    }
+
+
+def updates_view(campaign: Campaign, language: str) -> list[dict]:
+    """The update log in `language`, newest first (entries of one day in the file's order)."""
+    newest_first = sorted(campaign.updates, key=lambda update: update.date, reverse=True)
+    return [
+        {
+            "date": update.date,
+            "text": split_paragraphs(localized(update.text, language)),
+            "source": update.source,
+            "url": update.url,
+        }
+        for update in newest_first
+    ]
+
+
+def offices_view(recipients: Iterable[Recipient], language: str) -> list[Office]:
+    """Every office as `office` gives it, a paused one with its replacement's name."""
+    views = [office(recipient, language) for recipient in recipients]
+    names = {view.id: view.name for view in views}
+    return [
+        dataclasses.replace(view, replacement_name=names.get(view.replacement, view.replacement))
+        if view.replacement
+        else view
+        for view in views
+    ]
 
 
 def office(recipient: Recipient, language: str) -> Office:
     """The office named as people of `language` best know it, and what it is asked."""
     local = recipient.office_local
     own_language = language == recipient.language and local
+    pause = recipient.pause
     return Office(
         id=recipient.id,
         name=local if own_language else recipient.office,
@@ -79,4 +132,6 @@ def office(recipient: Recipient, language: str) -> Office:
         country=recipient.country,
         ask=localized(recipient.ask, language),
         recipient=recipient,
+        paused=split_paragraphs(localized(pause.reason, language)) if pause else [],
+        replacement=pause.replacement if pause else "",
     )

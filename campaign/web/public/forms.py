@@ -100,6 +100,12 @@ def problem_message(problem: Problem, value: object) -> str:
             limit=limit,
             length=len(value.strip()),
         )
+    if where == "offices" and problem.message == "paused":
+        return _(
+            "%(office)s takes no letters for now, so it is no longer offered. Press the button "
+            "again to write to the other offices.",
+            office=problem.field,
+        )
     if where == "offices" and problem.message == "too many":
         return _(
             "Please choose at most %(limit)s offices at once.", limit=limits.LETTERS_PER_REQUEST
@@ -114,6 +120,17 @@ def problem_message(problem: Problem, value: object) -> str:
     return messages.get(where, problem.message)
 
 
+def report_label(kind: str) -> str:
+    """The name of a kind of report ("what happened next") in the interface language."""
+    labels = {
+        "returned": _("Returned or bounced"),
+        "no_answer": _("No answer"),
+        "acknowledged": _("Acknowledged"),
+        "answered": _("Answered"),
+    }
+    return labels.get(kind, kind)
+
+
 def channel_label(channel: str) -> str:
     """The name of a channel of "I sent it" in the interface language."""
     labels = {
@@ -123,3 +140,14 @@ def channel_label(channel: str) -> str:
         "fax": _("by fax"),
     }
     return labels.get(channel, channel)
+
+
+def disclosure_label(rule: str) -> str:
+    """A disclosure rule in a few words, in the interface language."""
+    labels = {
+        "full": _("Full: name, address and e-mail"),
+        "city": _("City: name, town and country"),
+        "name": _("Name only"),
+        "organisation": _("Organisation: the name over the organisation's return address"),
+    }
+    return labels.get(rule, rule)

@@ -9,9 +9,8 @@ from werkzeug.datastructures import MultiDict
 
 from campaign import limits
 from campaign.directory import channels
-from campaign.directory.addresses import recipient_lines
 from campaign.errors import InvalidData, Problem
-from campaign.letters import drafts
+from campaign.letters import disclosure, drafts, states
 from campaign.letters.render import render_call_script, render_letter
 from campaign.letters.senders import make_sender
 from campaign.models import LANGUAGES, Letter, Phone, Recipient, Sender, split_paragraphs
@@ -43,6 +42,11 @@ class Card:
     phones: tuple[Phone, ...]
     faxes: tuple[Phone, ...]
     channels: tuple[str, ...]  # for "I sent it"
+    learned: disclosure.Learned  # what the office learns of the supporter, by each channel
+    safety_note: str = ""  # the organisers' note on this office, in `safety_note_language`
+    safety_note_language: str = ""
+    talking_points: tuple[str, ...] = ()  # in the interface language, beside the editor
+    standard: bool = False  # the template's text and no note: say, once, that yours counts more
 
     @property
     def id(self) -> str:
@@ -60,8 +64,11 @@ def read_request(form: WriteForm, loaded: Loaded) -> Request:
         sender = None
     known = {office.id: office for office in loaded.directory.recipients}
     chosen = [office_id for office_id in form.offices.data or [] if office_id in known]
+    paused = [office_id for office_id in chosen if states.is_paused(known[office_id])]
     if not chosen or len(chosen) != len(form.offices.data or []):
         problems.append(Problem("offices", "choose at least one office from the list"))
+    elif paused:  # a form from before the pause: no letter to it, from any channel
+        problems.append(Problem("offices", "paused", known[paused[0]].office))
     elif len(set(chosen)) > limits.LETTERS_PER_REQUEST:
         problems.append(Problem("offices", "too many"))
     if form.language.data not in (AUTO, *LANGUAGES):
@@ -102,28 +109,58 @@ def apply_edits(letters: list[Letter], posted: MultiDict) -> tuple[list[Letter],
     return edited, problems
 
 
+def standard_ids(written: list[Letter], sent: list[Letter]) -> frozenset[str]:
+    """The offices whose letter is sent as the template wrote it, from a supporter who wrote
+    no note of their own (`written`: as rendered; `sent`: as edited in the preview)."""
+    return frozenset(
+        after.recipient.id
+        for before, after in zip(written, sent, strict=True)
+        if not after.sender.note and before.paragraphs == after.paragraphs
+    )
+
+
+def talking_points(office: Recipient, language: str) -> tuple[str, ...]:
+    """What a supporter could say to `office` in their own words, in `language` (or English)."""
+    points = office.talking_points
+    return points.get(language) or points.get("en") or ()
+
+
 def field_names(office_id: str) -> tuple[str, str]:
     """The names of the subject and body fields of an office's card."""
     return f"subject-{office_id}", f"body-{office_id}"
 
 
-def card(loaded: Loaded, letter: Letter, ui_language: str) -> Card:
-    """The preview card of one letter: address, translation, drafts, call script."""
+def card(
+    loaded: Loaded,
+    letter: Letter,
+    ui_language: str,
+    supporter_email: str = "",
+    standard: bool = False,
+) -> Card:
+    """The preview card of one letter: address, translation, drafts, call script, points, and
+    what the office learns about the supporter (`supporter_email`: the address as typed)."""
     office, sender = letter.recipient, letter.sender
     translation = None
     if letter.language != ui_language:
         translation = render_letter(loaded.appeal, office, sender, ui_language)
+    note, note_language = disclosure.safety_note(office, ui_language)
     return Card(
         letter=letter,
-        address=recipient_lines(office, letter.language, from_country=sender.country),
+        address=disclosure.window_lines(letter),
         translation=translation,
         mailto=drafts.mailto(letter),
         webmail=drafts.webmail_links(letter),
         copy=drafts.plain_copy(letter),
         call_script=render_call_script(loaded.appeal, office, sender, ui_language)
-        if office.phones
+        if office.phones and loaded.appeal.call_scripts  # a thank-you letter has none
         else "",
         phones=office.phones,
         faxes=office.faxes,
         channels=channels(office),
+        # The points argue the appeal: a thank-you letter has none.
+        talking_points=() if loaded.appeal.thanks_only else talking_points(office, ui_language),
+        standard=standard,
+        learned=disclosure.learned(letter, supporter_email),
+        safety_note=note,
+        safety_note_language=note_language,
     )

@@ -79,9 +79,22 @@
     });
   }
 
+  // The note that a personal letter carries more weight is about the template's text: once
+  // the supporter changes the letter, it no longer applies (the next preview leaves it out).
+  function setUpNudges() {
+    document.querySelectorAll(".card .body-input").forEach(function (body) {
+      var card = body.closest(".card");
+      var nudge = card && document.getElementById("nudge-" + card.getAttribute("data-office"));
+      if (!nudge) { return; }
+      var original = body.value;
+      body.addEventListener("input", function () { nudge.hidden = body.value !== original; });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpCopyButtons();
     focusErrorSummary();
     setUpLiveLinks();
+    setUpNudges();
   });
 })();

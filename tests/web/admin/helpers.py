@@ -10,6 +10,7 @@ PASSPHRASE = "violet kettle drums at midnight"  # long and uncommon: the policy 
 CONSOLE_PAGES = (
     "/admin/dashboard",
     "/admin/counts.csv",
+    "/admin/reports.csv",
     "/admin/recipients",
     "/admin/recipients/new",
     "/admin/recipients/it-interior/edit",
@@ -59,7 +60,7 @@ def form_of(client, path: str) -> tuple[dict, str]:
 def field_values(html: str) -> dict[str, str]:
     """The values of a form's inputs, selects and textareas, as a browser would send them."""
     values = {}
-    inputs = r'<input id="([^"]+)" name="[^"]+" type="(?:text|date|search)" value="([^"]*)"'
+    inputs = r'<input id="([^"]+)" name="[^"]+" type="(?:text|date|search|url)" value="([^"]*)"'
     for name, value in re.findall(inputs, html):
         values[name] = entities.unescape(value)
     for name, value in re.findall(r'<textarea id="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):

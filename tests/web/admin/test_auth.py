@@ -25,7 +25,7 @@ def test_every_console_page_needs_a_signed_in_organiser(client, path):
 
 @pytest.mark.parametrize(
     "path",
-    ["/admin/recipients/new", "/admin/import", "/admin/letters/en", "/admin/campaign/open"],
+    ["/admin/recipients/new", "/admin/import", "/admin/letters/en", "/admin/campaign/state"],
 )
 def test_a_post_without_a_session_is_sent_to_the_sign_in_page(client, path):
     token = token_of(client.get("/admin").get_data(as_text=True))

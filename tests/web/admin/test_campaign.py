@@ -16,7 +16,7 @@ def campaign_form(client) -> dict:
     """Everything the campaign form would post, as the browser shows it."""
     data, html = form_of(client, "/admin/campaign")
     values = field_values(html)
-    for name in ("chronology-count", "quotes-count"):
+    for name in ("chronology-count", "quotes-count", "updates-count"):
         values[name] = page(client.get("/admin/campaign")).one("input", name=name).attrs["value"]
     return {**data, **values}
 
@@ -138,17 +138,18 @@ def test_a_hand_edit_of_another_field_is_merged(admin, templates_dir):
 
 def test_close_and_open_the_appeal(app, admin, templates_dir):
     data, html = form_of(admin, "/admin/campaign")
-    assert "Close the appeal" in html
-    response = admin.post("/admin/campaign/open", data={**data, "state": "closed"})
+    assert "The appeal is open" in html
+    response = admin.post("/admin/campaign/state", data={**data, "state": "closed"})
     assert response.status_code == 303
-    assert loaded(templates_dir).is_open is False
+    assert loaded(templates_dir).state == "closed"
     page_after = admin.get("/admin/campaign").get_data(as_text=True)
-    assert "The appeal is closed." in page_after and "Open the appeal" in page_after
+    assert "The state of the appeal was saved." in page_after
+    assert "The appeal is closed" in page_after and "Closed by hand" in page_after
     supporter = app.test_client()
     assert "This appeal is closed" in supporter.get("/write").get_data(as_text=True)
     data, _ = form_of(admin, "/admin/campaign")
-    admin.post("/admin/campaign/open", data={**data, "state": "open"})
-    assert loaded(templates_dir).is_open is True
+    admin.post("/admin/campaign/state", data={**data, "state": "open"})
+    assert loaded(templates_dir).state == "open"
     assert "This appeal is closed" not in supporter.get("/write").get_data(as_text=True)
 
 
@@ -187,7 +188,7 @@ def campaign_form_of(response) -> dict:
     html = response.get_data(as_text=True)
     found = page(response)
     values = field_values(html)
-    for name in ("version", "chronology-count", "quotes-count"):
+    for name in ("version", "chronology-count", "quotes-count", "updates-count"):
         values[name] = found.all("input", name=name)[-1].attrs["value"]  # the campaign form's
     return values
 

@@ -319,7 +319,7 @@ FORMS = {
         admin, "/admin/recipients/it-interior/delete"
     )[0],
     "/admin/campaign": campaign_post,
-    "/admin/campaign/open": lambda admin: {
+    "/admin/campaign/state": lambda admin: {
         **form_of(admin, "/admin/campaign")[0],
         "state": "closed",
     },

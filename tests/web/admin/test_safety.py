@@ -22,7 +22,7 @@ POST_FORMS = (
     "/admin/letters/en/subjects",
     "/admin/letters/en/asks",
     "/admin/campaign",
-    "/admin/campaign/open",
+    "/admin/campaign/state",
     "/admin/history/letter.en.txt/restore",
 )
 
@@ -62,7 +62,7 @@ def test_every_form_needs_the_csrf_token(admin, recipients_file, templates_dir, 
 def test_a_cross_site_post_is_refused_even_with_the_token(admin):
     data, _ = form_of(admin, "/admin/campaign")
     response = admin.post(
-        "/admin/campaign/open",
+        "/admin/campaign/state",
         data={**data, "state": "closed"},
         headers={"Sec-Fetch-Site": "cross-site"},
     )

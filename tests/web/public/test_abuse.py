@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import time
 
 import pytest
 
@@ -215,13 +214,73 @@ def test_past_the_waiting_pdf_requests_a_process_allows_the_answer_is_503_at_onc
     client = app.test_client()
     data = write_data(client)
     pool = app.extensions["campaign.guards"].renders
-    assert pool._waiting.acquire(blocking=False)  # another request already waits
-    try:
-        start = time.monotonic()
+    pool._start()
+    pool._idle.get = lambda timeout: pytest.fail("waited for a worker")  # refused before
+    with pool.admission.waiting():  # another request already waits
         response = client.post("/letters.pdf", data=data)
-        waited = time.monotonic() - start
-    finally:
-        pool._waiting.release()
     assert_friendly(response, 503, "try again in a few seconds")
-    assert waited < 2  # told at once, not after the 3 s wait: the thread is free for pages
+    assert response.headers["Retry-After"] == str(app.config["RETRY_AFTER_S"])
+    del pool._idle.get
     assert client.post("/letters/kz-president.pdf", data=data).status_code == 200
+
+
+def test_a_pdf_that_could_not_start_within_the_wait_is_refused_before_any_work(config):
+    app = create_app({**config, "PDF_RENDER_WAIT_S": 1, "RATE_LIMIT": 100})
+    client = app.test_client()
+    data = write_data(client)
+    pool = app.extensions["campaign.guards"].renders
+    pool.admission.duration_s = 5.0  # renders take 5 s these days...
+    ticket = pool.admission.started()  # ...and one has just started
+    try:
+        response = client.post("/letters.pdf", data=data)
+    finally:
+        pool.admission.ended(ticket)
+    assert_friendly(response, 503, "try again in a few seconds")
+    assert int(response.headers["Retry-After"]) > 0
+    throttle = app.extensions["campaign.throttle"]
+    assert throttle.recent("pdf", "127.0.0.1", 60) == []  # not counted against the supporter
+
+
+@pytest.mark.parametrize(
+    "path", ["/write", "/preview", "/preview/links", "/letters/kz-president.eml", "/sent"]
+)
+def test_form_posts_past_the_gate_are_503_with_retry_after(config, path):
+    app = create_app({**config, "FORM_POSTS_AT_ONCE": 1, "FORM_POSTS_WAITING": 1})
+    client = app.test_client()
+    data = write_data(client)
+    gate = app.extensions["campaign.guards"].posts
+    with gate.entered(), gate.admission.waiting():  # one working, one waiting: full
+        response = client.post(path, data=data)
+        assert client.get("/").status_code == 200  # the pages do not wait for the gate
+        assert client.get("/write").status_code == 200
+    assert_friendly(response, 503, "try again in a few seconds")
+    assert response.headers["Retry-After"] == str(app.config["RETRY_AFTER_S"])
+    assert client.post(path, data=data).status_code != 503  # through the gate again
+
+
+def eml_statuses(client, data, forwarded_for: str, times: int) -> list[int]:
+    """`times` e-mail drafts from behind a proxy (REMOTE_ADDR 127.0.0.1) with this header."""
+    headers = {"X-Forwarded-For": forwarded_for}
+    return [
+        client.post("/letters/kz-president.eml", data=data, headers=headers).status_code
+        for _ in range(times)
+    ]
+
+
+def test_behind_a_trusted_proxy_the_limits_see_the_address_it_added(config, monkeypatch):
+    monkeypatch.setenv("CAMPAIGN_TRUSTED_PROXIES", "1")
+    client = create_app(config).test_client()
+    data = write_data(client)
+    assert eml_statuses(client, data, "203.0.113.9", 4) == [200, 200, 200, 429]
+    assert eml_statuses(client, data, "203.0.113.10", 1) == [200]  # another supporter
+    # A client cannot escape by sending its own header: nginx appends the real address.
+    assert eml_statuses(client, data, "198.51.100.1, 203.0.113.9", 1) == [429]
+
+
+def test_without_a_trusted_proxy_a_forwarded_address_is_ignored(client):
+    data = write_data(client)
+    statuses = [
+        *eml_statuses(client, data, "203.0.113.1", 3),
+        *eml_statuses(client, data, "203.0.113.2", 1),  # a made-up address changes nothing
+    ]
+    assert statuses == [200, 200, 200, 429]

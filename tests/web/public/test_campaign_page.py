@@ -101,11 +101,11 @@ def test_a_future_deadline_keeps_it_open(client, templates_dir):
     assert html.all("a", id="act")
 
 
-def test_open_false_closes_it_and_refuses_letters(client, templates_dir):
+def test_state_closed_closes_it_and_refuses_letters(client, templates_dir):
     from tests.web.pages import write_data
 
     data = write_data(client)
-    close_by(templates_dir, "open: true", "open: false")
+    close_by(templates_dir, "state: open", "state: closed")
     assert page(client.get("/")).all(id="closed-banner")
     response = client.post("/letters.pdf", data=data)
     assert response.status_code == 403

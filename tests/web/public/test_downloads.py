@@ -89,10 +89,18 @@ def test_eml_contains_the_edit(client, edited):
 
 
 def test_eml_to_an_office_with_email(client):
+    response = client.post("/letters/it-foreign-affairs.eml", data=write_data(client))
+    message = parsed_eml(response.data)
+    assert message["To"] == "mfa@example.org"
+    assert message["From"] == "Maria Rossi <maria@example.org>"  # its rule is "full"
+
+
+def test_eml_to_an_office_that_learns_the_name_only_has_no_from(client):
     response = client.post("/letters/kz-nsc-atyrau.eml", data=write_data(client))
     message = parsed_eml(response.data)
     assert message["To"] == "nsc-atyrau@example.org"
-    assert message["From"] == "Maria Rossi <maria@example.org>"
+    assert message["From"] is None  # the mail program sends the account's own
+    assert "maria@example.org" not in response.data.decode("ascii")
 
 
 def test_downloads_only_for_chosen_offices(client):
@@ -135,8 +143,8 @@ def test_hostile_input_is_literal_text_in_the_pdf(client):
 
 def test_hostile_input_cannot_add_headers_to_the_eml(client):
     data = write_data(client, **HOSTILE)
-    data["subject-kz-nsc-atyrau"] = "Hello\r\nBcc: evil@example.com"
-    message = parsed_eml(client.post("/letters/kz-nsc-atyrau.eml", data=data).data)
+    data["subject-it-foreign-affairs"] = "Hello\r\nBcc: evil@example.com"  # its rule: full
+    message = parsed_eml(client.post("/letters/it-foreign-affairs.eml", data=data).data)
     assert message["Bcc"] is None
     assert message["Subject"] == "Hello Bcc: evil@example.com"
     assert message["From"].addresses[0].display_name == (

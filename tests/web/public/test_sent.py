@@ -157,3 +157,16 @@ def test_the_same_report_from_two_workers_at_once_counts_once(config, database_u
         thread.join()
     assert statuses == [303] * 40
     assert counts.total(apps[0].extensions["campaign.site"].database) == 3 * len(receipts)
+
+
+def test_a_report_when_the_database_is_busy_is_503_with_retry_after_not_400(client, monkeypatch):
+    from campaign.storage.database import DatabaseError
+    from campaign.web.public import views
+
+    def busy(*args, **kwargs):
+        raise DatabaseError("database sqlite:///x: busy for over 5 s (database is locked)")
+
+    monkeypatch.setattr(views.counts, "record_many", busy)
+    response = client.post("/sent", data=report(client, ["kz-president:post"]))
+    assert response.status_code == 503  # "try again", not "your form was wrong"
+    assert int(response.headers["Retry-After"]) > 0

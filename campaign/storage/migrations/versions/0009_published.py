@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_published"
-down_revision = "0006_imports"
+revision = "0009_published"
+down_revision = "0008_reports"
 branch_labels = None
 depends_on = None
 
