@@ -20,9 +20,10 @@ import pytest
 from campaign import directory
 from campaign.storage import organisers
 from campaign.storage.database import open_database
+from tests import servers
 from tests.builders import copy_site
+from tests.servers import Served, wait_for
 from tests.web.admin.helpers import ORGANISER, PASSPHRASE, field_values, hidden, token_of
-from tests.web.test_gunicorn import Served, serving, wait_for
 
 SECRET = "a secret key shared by both hosts of the test, long enough"
 SEEN_TIMEOUT_S = 60  # the poll is every 2 s; a crowded machine is far slower than that
@@ -80,7 +81,10 @@ def hosts(tmp_path_factory, postgres) -> Iterator[tuple[Served, Served, list]]:
     sites = []
     folder_a, settings_a = _host(tmp_path_factory, "host-a", url, sites)
     folder_b, settings_b = _host(tmp_path_factory, "host-b", url, sites)
-    with serving(folder_a, **settings_a) as first, serving(folder_b, **settings_b) as second:
+    with (
+        servers.gunicorn(folder_a / "instance", folder_a / "gunicorn.log", **settings_a) as first,
+        servers.gunicorn(folder_b / "instance", folder_b / "gunicorn.log", **settings_b) as second,
+    ):
         yield first, second, sites
 
 
@@ -95,7 +99,6 @@ def _host(tmp_path_factory, name: str, url: str, sites: list) -> tuple:
         "CAMPAIGN_DATABASE_URL": url,
         "CAMPAIGN_SECRET_KEY": SECRET,
         "CAMPAIGN_SECURE_COOKIES": "0",
-        "CAMPAIGN_WORKERS": "1",
         "CAMPAIGN_THREADS": "4",
     }
     return folder, settings
