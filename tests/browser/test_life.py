@@ -178,7 +178,9 @@ def test_a_won_appeal_offers_its_thank_you_letter(
 @pytest.mark.parametrize("viewport", ["360px", "1280px"])
 def test_the_console_pauses_the_appeal_and_an_office(live_server, open_page, screenshots, viewport):
     organisers.add(
-        live_server.instance, "giulia.verdi", "orange lanterns drift over quiet harbours"
+        live_server.app.extensions["campaign.site"].database,
+        "giulia.verdi",
+        "orange lanterns drift over quiet harbours",
     )
     watched = open_page(viewport)
     page, shoot, width = watched.page, screenshots(f"life-console-{viewport}"), int(viewport[:-2])

@@ -50,7 +50,7 @@ def test_a_pause_without_its_reason_is_refused_next_to_the_field(admin, template
     assert (templates_dir / "campaign.yaml").read_bytes() == before
 
 
-def test_pause_then_win_then_open_the_appeal(app, admin, templates_dir, instance):
+def test_pause_then_win_then_open_the_appeal(app, admin, templates_dir):
     supporter = app.test_client()
     paused = state_post(
         admin, state="paused", **{"pause_reason-en": "Test: checking.", "pause_reason-it": "Prova."}
@@ -62,7 +62,7 @@ def test_pause_then_win_then_open_the_appeal(app, admin, templates_dir, instance
         {"en": "Test: checking.", "it": "Prova."},
     )
     assert "Test: checking." in supporter.get("/").get_data(as_text=True)
-    assert audit.recent_changes(instance)[0].action == "pause"
+    assert audit.recent_changes(app.extensions["campaign.site"].database)[0].action == "pause"
     html = page(admin.get("/admin/campaign"))
     assert html.one(id="state-title").text == "The appeal is paused"
     assert html.one("textarea", id="pause_reason-en").text == "Test: checking."
@@ -70,7 +70,7 @@ def test_pause_then_win_then_open_the_appeal(app, admin, templates_dir, instance
     assert admin.post("/admin/campaign/state", data=won).status_code == 303
     assert saved_campaign(templates_dir).outcome == {"en": "Test: she is home."}
     assert "Test: she is home." in supporter.get("/").get_data(as_text=True)
-    assert audit.recent_changes(instance)[0].action == "win"
+    assert audit.recent_changes(app.extensions["campaign.site"].database)[0].action == "win"
     assert (
         admin.post("/admin/campaign/state", data=state_post(admin, state="open")).status_code == 303
     )
@@ -78,20 +78,32 @@ def test_pause_then_win_then_open_the_appeal(app, admin, templates_dir, instance
     assert supporter.get("/write").status_code == 200
 
 
+PAUSE_REASONS = {"pause_reason-en": "Test: checking.", "pause_reason-it": "Prova."}
+
+
 def test_a_state_from_a_stale_page_is_a_conflict_and_keeps_the_choice(admin, templates_dir):
+    data = state_post(admin, state="paused", **PAUSE_REASONS)
+    path = templates_dir / "campaign.yaml"  # another organiser closes the appeal meanwhile
+    path.write_text(path.read_text(encoding="utf-8").replace("state: open", "state: closed"))
+    response = admin.post("/admin/campaign/state", data=data)
+    assert response.status_code == 409
+    html = page(response)
+    assert html.one(id="conflict") and "checked" in html.one("input", id="state-paused").attrs
+    assert saved_campaign(templates_dir).state == "closed"
+    again = {**data, "version": html.all("input", name="version")[0].attrs["value"]}
+    assert admin.post("/admin/campaign/state", data=again).status_code == 303
+    assert saved_campaign(templates_dir).state == "paused"
+
+
+def test_a_state_from_a_stale_page_merges_with_a_change_to_another_field(admin, templates_dir):
     data = state_post(admin, state="closed")
     path = templates_dir / "campaign.yaml"
     path.write_text(
         path.read_text(encoding="utf-8").replace("organiser: Open Dialog", "organiser: ODF")
     )
-    response = admin.post("/admin/campaign/state", data=data)
-    assert response.status_code == 409
-    html = page(response)
-    assert html.one(id="conflict") and "checked" in html.one("input", id="state-closed").attrs
-    assert saved_campaign(templates_dir).state == "open"
-    again = {**data, "version": html.all("input", name="version")[0].attrs["value"]}
-    assert admin.post("/admin/campaign/state", data=again).status_code == 303
-    assert saved_campaign(templates_dir).state == "closed"
+    assert admin.post("/admin/campaign/state", data=data).status_code == 303
+    campaign = saved_campaign(templates_dir)
+    assert (campaign.state, campaign.organiser) == ("closed", "ODF Foundation")
 
 
 def test_an_unknown_state_is_refused(admin):
@@ -172,9 +184,7 @@ def test_the_office_form_shows_the_talking_points_and_offers_replacements(admin,
     assert "" in offered and "it-justice" in offered
 
 
-def test_pause_an_office_with_a_replacement_then_take_it_back(
-    admin, app, recipients_file, instance
-):
+def test_pause_an_office_with_a_replacement_then_take_it_back(admin, app, recipients_file):
     data = office_form(admin, "kz-nsc-atyrau")
     data.update(
         {
@@ -192,7 +202,9 @@ def test_pause_an_office_with_a_replacement_then_take_it_back(
         "en": "Test: letters to it came back.",
         "ru": "Тест: письма вернулись.",
     }
-    assert audit.recent_changes(instance)[0].office == "kz-nsc-atyrau"
+    assert (
+        audit.recent_changes(app.extensions["campaign.site"].database)[0].office == "kz-nsc-atyrau"
+    )
     table = page(admin.get("/admin/recipients"))
     assert (
         table.one(id="paused-kz-nsc-atyrau").text

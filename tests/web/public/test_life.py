@@ -7,6 +7,7 @@ import io
 import pdfplumber
 import pytest
 
+from campaign.storage import counts
 from tests.builders import (
     THANKS_MARKER,
     change_campaign,
@@ -264,7 +265,8 @@ def test_the_nudge_blocks_nothing(client):
 
 def test_the_thanks_page_offers_to_report_on_the_letters_just_counted(client):
     sent = ["it-interior:post", "kz-president:phone"]
-    response = client.post("/sent", data={"csrf_token": csrf_token(client), "sent": sent})
+    data = {"csrf_token": csrf_token(client), "sent": sent, "receipt": counts.new_receipt()}
+    response = client.post("/sent", data=data)
     thanks = page(client.get(response.headers["Location"]))
     link = thanks.one("a", id="report-later-link").attrs["href"]
     assert link == "/report?sent=it-interior:post&sent=kz-president:phone"
