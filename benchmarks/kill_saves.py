@@ -10,7 +10,7 @@ random moment of one of three kinds, picked at random:
   the time of a save is measured first, on another copy);
 - mid-write: the first moment after that when a new temporary file of a save exists (polled);
 - just-saved: 0 to 3 ms after one of the files is next replaced (polled): while the history
-  and the audit log are written.
+  and the audit log were written, before the save was made one transaction.
 
 After each kill it looks at what is there: temporary files; whether each file parses; and,
 for the version now in each file, whether the history keeps it with its author and the audit
@@ -18,6 +18,7 @@ log has its entry. At the end it starts once more (remove_leftovers) and runs th
 Processes are forked from this one, already warm, so 100 kills take seconds, not minutes.
 
     .venv/bin/python benchmarks/kill_saves.py [--kills 100] [--seed N] [--folder DIR] [--json]
+        [--database postgresql://...]
 
 tests/editing/test_kills.py runs it and asserts on the JSON it prints with --json.
 """
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import itertools
 import json
 import os
@@ -44,7 +46,7 @@ from campaign import editing, limits, rulebook  # noqa: E402
 from campaign.editing import campaign_fields, offices  # noqa: E402
 from campaign.errors import CampaignError  # noqa: E402
 from campaign.site import CAMPAIGN_FILE, Site  # noqa: E402
-from campaign.storage import audit, safe_files, versions  # noqa: E402
+from campaign.storage import audit, published, safe_files, versions  # noqa: E402
 from campaign.yamlfile import load_document  # noqa: E402
 from tests.builders import copy_site  # noqa: E402
 
@@ -63,6 +65,7 @@ LISTS = (
     "saved_versions_seen",
     "missing_version",
     "missing_audit",
+    "behind_at_the_end",
 )
 POLL_S = 0.0002  # between two looks: a write and its fsync take longer
 WAIT_S = 5.0  # a kill waited for longer than this happens anyway (and is reported)
@@ -74,6 +77,7 @@ WAIT_S = 5.0  # a kill waited for longer than this happens anyway (and is report
 def console_saves(site: Site, run: int, started: int, letter: str) -> None:
     """Start as the web app does, then save as the console does, until killed."""
     editing.remove_leftovers(site)
+    editing.publishing.sync(site)  # a save killed before its copy was written: completed
     os.write(started, b"s")
     for number in itertools.count():
         file_name = FILES[number % len(FILES)]
@@ -229,13 +233,13 @@ def newest_label(data: bytes) -> str | None:
     return f"kill-{run}-{number}"
 
 
-def run(folder: Path, kills: int, seed: int) -> dict:
+def run(folder: Path, kills: int, seed: int, database_url: str = "") -> dict:
     """Kill `kills` times in a copy of the bundled campaign in `folder`; the figures."""
     # The rulebook's time budgets are wall-clock: on a crowded machine a save could be refused
     # for slowness, which is not what is measured here.
     limits.RENDER_S, limits.RENDER_BUDGET_S = 30.0, 60.0
     rng = random.Random(seed)
-    site = copy_site(folder / "campaign")
+    site = dataclasses.replace(copy_site(folder / "campaign"), database_url=database_url)
     letter = site.path_of("letter.en.txt").read_text(encoding="utf-8")
     one_save = save_seconds(folder / "warm-up", letter)  # and every process starts warm
     anywhere = SAVES_SPANNED * one_save
@@ -273,6 +277,11 @@ def run(folder: Path, kills: int, seed: int) -> dict:
         str(p.relative_to(folder)) for p in editing.remove_leftovers(site)
     ]
     report["left_at_the_end"] = temp_files(folder)
+    editing.publishing.sync(site)  # the start-up: a copy behind its published version written
+    for file_name in FILES:
+        served = published.get(site.database, file_name)
+        if served is None or served.content != site.path_of(file_name).read_bytes():
+            report["behind_at_the_end"].append(file_name)
     try:
         rulebook.load_site(site)
         report["rulebook"] = "passes"
@@ -282,6 +291,7 @@ def run(folder: Path, kills: int, seed: int) -> dict:
     report["saves_logged"] = sum(entry.who == WHO for entry in entries)
     report["kills"] = kills
     report["seed"] = seed
+    report["database"] = site.database.dialect
     report["one_save_seconds"] = round(one_save, 3)
     return report
 
@@ -301,6 +311,8 @@ def markdown(report: dict) -> str:
          len(set(report["temp_after_start_up"]))),
         ("temporary files left after one more start-up", len(report["left_at_the_end"])),
         ("files unreadable after a kill", len(report["unreadable"])),
+        ("files not the published version after one more start-up",
+         len(report["behind_at_the_end"])),
         ("the rulebook on the files at the end", report["rulebook"]),
         ("saves completed (audit entries)", report["saves_logged"]),
         ("saved versions found in the files after the kills", seen),
@@ -321,10 +333,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--folder", type=Path, default=None, help="an empty scratch folder")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--database", default="", help="a database URL (default the copy's SQLite file)"
+    )
     options = parser.parse_args()
     seed = options.seed if options.seed is not None else random.SystemRandom().randrange(10**6)
     folder = options.folder or Path(tempfile.mkdtemp(prefix="kill-saves-"))
-    report = run(folder, options.kills, seed)
+    report = run(folder, options.kills, seed, options.database)
     print(json.dumps(report, indent=1) if options.json else markdown(report))
 
 

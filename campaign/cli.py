@@ -100,6 +100,29 @@ def check(site: Site) -> None:
     if problems:
         raise InvalidData(problems)
     click.echo(summary)
+    if site.database_url and not site.database_url.startswith("sqlite"):
+        # Several hosts may serve this campaign: say where this host's files are not served.
+        from campaign.editing import publishing
+
+        for line in publishing.differences(_database_site(site)):
+            click.echo(f"warning: {line}", err=True)
+
+
+@main.command()
+@click.pass_obj
+@reports_errors
+def publish(site: Site) -> None:
+    """Check this host's files, then publish the ones edited here to every host."""
+    from campaign.editing import publishing
+
+    for line in publishing.publish_local(_database_site(site)):
+        click.echo(line)
+
+
+def _database_site(site: Site) -> Site:
+    """The site, its database opened as the web app opens it."""
+    _database(site)
+    return site
 
 
 @main.command("recipients")

@@ -17,9 +17,9 @@ from functools import partial
 from typing import Any, TypeVar
 
 from campaign import directory, limits
-from campaign.directory import Directory
+from campaign.directory import Directory, addresses
 from campaign.errors import CampaignError, InvalidData, Problem, TemplateError
-from campaign.letters import drafts, pdf, render, states
+from campaign.letters import drafts, pdf, render, states, window
 from campaign.letters.render import Appeal
 from campaign.letters.sandbox import within
 from campaign.letters.senders import make_sender
@@ -65,6 +65,7 @@ def load_site(site: Site, replaced: Mapping[str, bytes] | None = None) -> Loaded
     if found is None or appeal is None:
         raise InvalidData(problems)
     problems.extend(disclosure_problems(site, found, appeal))
+    problems.extend(window_problems(site, found))
     before = len(problems)
     collect(problems, site, lambda: pdf.check_layout(site.templates))
     layout_ok = len(problems) == before
@@ -112,6 +113,40 @@ def disclosure_problems(site: Site, found: Directory, appeal: Appeal) -> list[Pr
         for office in found.recipients
         if office.disclosure == "organisation"
     ]
+
+
+def window_problems(site: Site, found: Directory) -> list[Problem]:
+    """Offices whose address, in some language and on some paper, does not fit the envelope
+    window even in the smaller type: part of it would print outside the window."""
+    problems = []
+    for office in found.recipients:
+        overflow = _window_overflow(office)
+        if overflow is None:
+            continue
+        language, paper, printed = overflow
+        longest = max(addresses.recipient_lines(office, language), key=len)
+        message = (
+            f"its address takes {printed} lines on {paper} paper in {language}, and at most "
+            f"{window.SIZES[-1].lines} fit the envelope window; shorten a line of "
+            f"`address.lines` (the longest: {longest!r}) or leave one out"
+        )
+        where = f"{site.recipients}:{found.line_of(office.id, 'address')}"
+        problems.append(Problem(where, message, f"{office.id}.address"))
+    return problems
+
+
+def _window_overflow(office: Recipient) -> tuple[str, str, int] | None:
+    """The first language and paper in which the office's address overflows the window, and
+    how many lines it takes there in the smaller type; the country line counted (a letter
+    from abroad prints it)."""
+    smallest = window.SIZES[-1]
+    for language in LANGUAGES:
+        lines = addresses.recipient_lines(office, language)
+        for paper in window.WIDTH_MM:
+            if window.fitting_size(lines, paper) is None:
+                width = window.WIDTH_MM[paper]
+                return language, paper, window.printed_lines(lines, smallest.points, width)
+    return None
 
 
 def sample_letters(

@@ -1,10 +1,12 @@
 """The console's edits of the campaign's files: change, validate, save, keep a version, log.
 
-`pipeline` is the one edit path for every editable file, and `three_way` the merge of a save
-onto a change someone else saved meanwhile; `offices` and `campaign_fields` are the changes the
+`pipeline` is the one edit path for every editable file, `three_way` the merge of a save
+onto a change someone else saved meanwhile, and `publishing` how each host's copy of the files
+follows the version published in the database; `offices` and `campaign_fields` are the changes the
 console makes to recipients.yaml and campaign.yaml; `bodies` previews a letter.
 """
 
+from campaign.editing import publishing
 from campaign.editing.bodies import preview_letter
 from campaign.editing.changes import Change
 from campaign.editing.pipeline import (
@@ -27,6 +29,7 @@ __all__ = [
     "in_document",
     "open_file",
     "preview_letter",
+    "publishing",
     "remove_leftovers",
     "replaced_by",
     "restore",

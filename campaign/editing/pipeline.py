@@ -7,8 +7,11 @@ write, a backup), kept in the version history, and logged. When someone else sav
 since the editor opened it, a change to a YAML file is merged onto theirs if the two touch
 different fields (`three_way`); otherwise, and always for a letter or a restore, the save is
 refused with what the other one changed, field by field for the YAML files and line by line
-for the letters. The file is read again under the lock, and merged again if it changed
-meanwhile, so two saves can never both win.
+for the letters. A save is one database transaction: the versions, the audit entry and the
+new published version (what every host serves) commit together, after the file is read again
+and merged again if it changed meanwhile, in a transaction that serialises savers on every
+host, so two saves can never both win; this host's copy of the file is written after it
+(`publishing`: a kill in between is completed by the next sync).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from campaign.directory import ENTRY_KEYS
-from campaign.editing import campaign_fields, offices, three_way
+from campaign.editing import campaign_fields, offices, publishing, three_way
 from campaign.editing.changes import (
     Change,
     conflict_lines,
@@ -31,7 +34,8 @@ from campaign.editing.changes import (
 from campaign.errors import CampaignError, ConflictError, InvalidData
 from campaign.rulebook import load_site
 from campaign.site import CAMPAIGN_FILE, Site
-from campaign.storage import audit, safe_files, versions
+from campaign.storage import audit, published, safe_files, versions
+from campaign.storage.database import Database
 from campaign.text import file_text
 from campaign.yamlfile import dump_document, load_document
 
@@ -40,7 +44,13 @@ Edit = Callable[[bytes], bytes]  # the file's content now -> its content after t
 
 def open_file(site: Site, file_name: str) -> tuple[bytes, str]:
     """A file for an edit page, and its version; the history keeps it for conflicts and merges."""
-    return versions.remember(site.database, site.path_of(file_name))
+    data = publishing.current(site.database, site, file_name)
+    if data is None:
+        raise CampaignError(f"{site.path_of(file_name)}: no such file")
+    version = safe_files.version(data)
+    if versions.find(site.database, file_name, version) is None:
+        versions.record(site.database, file_name, data, who="")
+    return data, version
 
 
 def remove_leftovers(site: Site) -> list[Path]:
@@ -100,26 +110,50 @@ def save(
     result breaks a rule. In every refusal nothing is written.
     """
     versions.check_who(who)
+    database = site.database
+    # Outside the transaction first (the rulebook takes a while), then again in it if needed.
+    onto = publishing.current(database, site, file_name)
+    plan = _plan(site, file_name, expected_version, edit, onto, merge)
     path = site.path_of(file_name)
-    # Outside the lock first (the rulebook takes a while), then again under it if needed.
-    plan = _plan(site, file_name, expected_version, edit, safe_files.read_if_exists(path), merge)
-
-    def under_lock(current: bytes | None) -> bytes | None:
-        nonlocal plan
-        if current != plan.onto:  # saved meanwhile: plan again, now that nobody else can
-            plan = _plan(site, file_name, expected_version, edit, current, merge)
-        return plan.new if plan.new != plan.onto else None
-
-    safe_files.rewrite(
-        path,
-        under_lock,
-        on_saved=versions.keeper(site.database, file_name, who),
-    )
-    if plan.new == plan.onto:
-        return safe_files.version(plan.onto)
-    changes = changes_between(file_name, plan.onto, plan.new)
-    _log(site, file_name, who, changes, summary, action, merged=plan.merged)
+    with safe_files.locked(path):  # this host's copy: written by one process at a time
+        safe_files.remove_stale_temp_files(path)
+        with database.begin() as tx:
+            published.lock(tx)  # savers on every host and process, one at a time from here
+            current = publishing.current(tx, site, file_name)
+            if current != plan.onto:  # saved meanwhile: plan again, now that nobody else can
+                plan = _plan(site, file_name, expected_version, edit, current, merge)
+            if plan.new == plan.onto:
+                return safe_files.version(plan.onto)
+            _commit(tx, site, file_name, plan, who, summary, action)
+        # The save is done: its versions, audit entry and publication are one transaction.
+        # This host's copy follows (a kill before it is completed by the next sync: the copy
+        # is behind, it holds what the app last put there).
+        try:
+            publishing.write_copy(site, file_name, lock=False)
+        except CampaignError as error:
+            raise CampaignError(
+                f"{file_name} was saved and published, and every host serves it, but this "
+                f"host's copy could not be written ({error}); it is written at the next look "
+                "once that is fixed"
+            ) from None
     return safe_files.version(plan.new)
+
+
+def _commit(
+    tx: Database, site: Site, file_name: str, plan: _Plan, who: str, summary: str, action: str
+) -> None:
+    """In the save's transaction: the versions kept, the audit entry, the new one published."""
+    path = site.path_of(file_name)
+    local = safe_files.read_if_exists(path)
+    for known in (plan.onto, local):  # what is replaced, when the history did not know it
+        if known is not None and versions.find(tx, file_name, safe_files.version(known)) is None:
+            versions.record(tx, file_name, known, who="")
+    versions.record(tx, file_name, plan.new, who)
+    changes = changes_between(file_name, plan.onto, plan.new)
+    _log(tx, site, file_name, who, changes, summary, action, merged=plan.merged)
+    published.put(tx, file_name, plan.new, who)
+    # The copy here, as it is now, is accounted for: until it is written over, it is behind.
+    published.seen(tx, path, safe_files.version(local))
 
 
 @dataclass(frozen=True)
@@ -177,7 +211,7 @@ def restore(site: Site, file_name: str, version_id: str, who: str, expected_vers
 def compare_version(site: Site, file_name: str, version_id: str) -> str:
     """A unified diff from a kept version to the file as it is now ("" when the same)."""
     old = versions.read(site.database, file_name, version_id).decode("utf-8", "replace")
-    now = safe_files.read_if_exists(site.path_of(file_name)) or b""
+    now = publishing.current(site.database, site, file_name) or b""
     return versions.diff(
         old, now.decode("utf-8", "replace"), f"{file_name} ({version_id})", f"{file_name} (now)"
     )
@@ -248,6 +282,7 @@ def _mine(file_name: str, base: bytes, edit: Edit | None) -> list[Change]:
 
 
 def _log(
+    tx: Database,
     site: Site,
     file_name: str,
     who: str,
@@ -263,7 +298,7 @@ def _log(
     office = next(iter(scopes)) if len(scopes) == 1 and file_name == site.recipients.name else ""
     note = "merged onto someone else's change saved meanwhile" if merged else ""
     audit.record(
-        site.database,
+        tx,
         who,
         file_name,
         action or _action(file_name, changes, office),

@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from campaign import limits
 from campaign.errors import CampaignError, RenderError, TemplateError, TooLarge
-from campaign.letters import disclosure
+from campaign.letters import disclosure, window
 from campaign.letters.render import error_line
 from campaign.letters.sandbox import letter_environment, refused_parts, within
 from campaign.models import Letter
@@ -97,7 +97,7 @@ def _html(
         "authors": list(dict.fromkeys(letter.sender.name for letter in letters)),
         "paper": paper,
         "css": css,  # for a print.html that inlines it; it is applied in any case (layout)
-        "letters": [letter_context(letter) for letter in letters],
+        "letters": [letter_context(letter, paper) for letter in letters],
     }
     slow = f"laying out the letters takes longer than {limits.PRINT_RENDER_S:g} s; simplify it"
     try:
@@ -292,10 +292,11 @@ def document_title(letters: Sequence[Letter], title: str | None) -> str:
     return f"{len(letters)} letters: {letters[0].subject}"
 
 
-def letter_context(letter: Letter) -> dict[str, object]:
-    """What print.html gets for one letter: plain strings and lists only.
+def letter_context(letter: Letter, paper: str = "a4") -> dict[str, object]:
+    """What print.html gets for one letter on `paper`: plain strings and lists only.
 
-    The sender's part is only what the office's disclosure rule lets it learn.
+    The sender's part is only what the office's disclosure rule lets it learn;
+    `recipient_size` is the class that makes the address fit the envelope window.
     """
     language = letter.language
     block = disclosure.sender_block(letter)
@@ -310,6 +311,7 @@ def letter_context(letter: Letter) -> dict[str, object]:
         "closing": letter.closing,
         "signature_name": block.name,
         "recipient_lines": recipient_lines,
+        "recipient_size": window.size_class(recipient_lines, paper),
         "sender_lines": list(block.lines),
         "sender_email": block.email,
         "return_line": block.return_line,

@@ -106,15 +106,16 @@ def rewrite(
     *,
     on_saved: OnSaved | None = None,
     mode: int = DEFAULT_MODE,
+    lock: bool = True,
 ) -> bytes | None:
     """Under the file's lock: read it, `make` its new content from it, write it; the bytes written.
 
     Nothing is written when `make` returns None; whatever it raises comes out, the file left as
     it is. The previous content is kept as `<name>.bak` and `on_saved(old, new)` runs under the
-    lock after the write, as in `safe_write`.
+    lock after the write, as in `safe_write`. `lock=False`: the caller holds `locked(path)`.
     """
     path = Path(path)
-    with locked(path):
+    with locked(path) if lock else contextlib.nullcontext():
         remove_stale_temp_files(path)
         old = read_if_exists(path)
         data = make(old)

@@ -129,3 +129,26 @@ imports = sa.Table(
     sa.Column("time", sa.Text, nullable=False),
     sa.Column("summary", sa.Text, nullable=False),
 )
+
+# The version of each editable file that every host serves (issue 9: several hosts, one
+# campaign): written in the transaction of the save that made it, with its version and audit
+# entry, and polled by every host, which writes it into its own copy of the file.
+published = sa.Table(
+    "published",
+    metadata,
+    sa.Column("file", sa.Text, primary_key=True),  # "recipients.yaml", "letter.en.txt"
+    sa.Column("sha256", sa.Text, nullable=False),  # of the content, in hex
+    sa.Column("content", sa.LargeBinary, nullable=False),
+    sa.Column("who", sa.Text, nullable=False),  # "" for files found on disk
+    sa.Column("time", sa.Text, nullable=False),  # UTC, "2026-11-22T10:30:15Z"
+)
+
+# What the app last wrote into, or found in, each host's copy of each file: a copy that still
+# holds it and differs from the published version is behind (written over); one that holds
+# something else was edited on that host by hand. One row per host, folder and file.
+local_copies = sa.Table(
+    "local_copies",
+    metadata,
+    sa.Column("place", sa.Text, primary_key=True),  # "<host name>:<absolute path>"
+    sa.Column("sha256", sa.Text, nullable=False),
+)

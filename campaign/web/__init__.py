@@ -44,7 +44,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     prepare_database(app, site)
     app.extensions["campaign.site"] = site
     editing.remove_leftovers(site)  # what saves killed mid-write left behind
-    app.extensions["campaign.resources"] = Resources(site)
+    for note in editing.publishing.sync(site).notes:  # a save killed before its copy: completed
+        app.logger.warning("%s", note)
+    app.extensions["campaign.resources"] = Resources(site, app.config["PUBLISHED_POLL_S"])
     app.extensions["campaign.guards"] = make_guards(app, site)
     if app.config["TRUSTED_PROXIES"]:
         count = int(app.config["TRUSTED_PROXIES"])

@@ -22,6 +22,8 @@ DEFAULTS = {
     # The shared state (counts, limits, accounts, audit log, versions) of every worker and
     # host: a postgresql:// URL, or None for the SQLite file <instance>/campaign.sqlite3.
     "DATABASE_URL": None,
+    # How often each worker looks for a version another host published (one small query).
+    "PUBLISHED_POLL_S": 2.0,
     # The preview posts every letter back (multipart, so Cyrillic costs 2 bytes a letter, not
     # the 6 of URL encoding): 8 letters edited to limits.BODY stay under 256 KiB.
     "MAX_CONTENT_LENGTH": 256 * 1024,

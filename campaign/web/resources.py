@@ -1,14 +1,22 @@
-"""The campaign's files as the web app serves them: reloaded when they change, no restart needed."""
+"""The campaign's files as the web app serves them: reloaded when they change, no restart needed.
+
+They change on disk (a save, a hand edit) or in the database: another host saved and published
+a new version, which this host sees by polling the published versions (one small query at most
+every `poll_s` per worker) and writes into its own copy before it reloads (`publishing.sync`).
+"""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 
+from campaign.editing import publishing
 from campaign.errors import CampaignError
 from campaign.rulebook import Loaded, load_site
 from campaign.site import Site
+from campaign.storage import published
 from campaign.storage.safe_files import is_temp_file
 
 log = logging.getLogger(__name__)
@@ -38,10 +46,13 @@ class Resources:
     campaign page down.
     """
 
-    def __init__(self, site: Site):
+    def __init__(self, site: Site, poll_s: float = 2.0):
         self.site = site
+        self.poll_s = poll_s  # how often a worker looks at the published versions
         self._lock = threading.Lock()
         self._stamp: tuple | None = None
+        self._shas: dict[str, str] | None = None  # the published versions when last loaded
+        self._polled_at = float("-inf")
         self._loaded: Loaded | None = None
         self.problems: list[str] = []  # why the files on disk are not the ones served
 
@@ -49,21 +60,43 @@ class Resources:
         """The current campaign; raises CampaignError if it never loaded."""
         current = stamp(self.site.recipients, self.site.templates)
         with self._lock:
-            if current != self._stamp:
-                self._reload(current)
+            shas = self._poll()
+            if current != self._stamp or (shas is not None and shas != self._shas):
+                self._reload()
             if self._loaded is None:
                 raise CampaignError("the campaign files could not be loaded; see the log")
             return self._loaded
 
-    def _reload(self, current: tuple) -> None:
-        """Load and check every file; keep the previous campaign if anything fails."""
+    def _poll(self) -> dict[str, str] | None:
+        """The published versions, looked at most every `poll_s`; None between two looks."""
+        now = time.monotonic()
+        if now - self._polled_at < self.poll_s:
+            return None
+        self._polled_at = now
         try:
-            self._loaded = load_site(self.site)
-            self.problems = []
+            return published.shas(self.site.database)
+        except CampaignError as error:  # the database gone away: keep serving what we have
+            log.warning("published versions not looked at: %s", error)
+            return None
+
+    def _reload(self) -> None:
+        """Bring the copies up to date, then load and check every file; keep the previous
+        campaign if anything fails."""
+        synced = publishing.Synced()
+        try:
+            synced = publishing.sync(self.site)
+            self._shas = published.shas(self.site.database)
         except CampaignError as error:
-            self.problems = str(error).splitlines()
+            log.warning("files not brought up to the published versions: %s", error)
+        for note in synced.notes:
+            log.warning("%s", note)
+        self._stamp = stamp(self.site.recipients, self.site.templates)  # after the writes
+        try:
+            self._loaded = load_site(self.site, synced.served)
+            self.problems = list(synced.notes)
+        except CampaignError as error:
+            self.problems = [*synced.notes, *str(error).splitlines()]
             log.error("campaign files not reloaded, keeping the last good ones:\n%s", error)
         except Exception:  # a bug must not take every page down either; the log has the trace
             self.problems = ["the campaign files could not be read; see the log"]
             log.exception("campaign files not reloaded, keeping the last good ones")
-        self._stamp = current

@@ -263,7 +263,9 @@ def test_the_editable_files_and_where_they_are(site):
             site.path_of(name)
 
 
-def test_a_failed_body_write_leaves_the_file_history_and_log_intact(site, monkeypatch):
+def test_a_failed_write_of_the_copy_after_the_save_is_said_and_completed_later(site, monkeypatch):
+    # The save is its database transaction (version, audit entry, published version): a copy
+    # that cannot be written after it is behind, served from the database, and written later.
     path = body(site)
     before = path.read_bytes()
     _data, version = editing.open_file(site, "letter.en.txt")
@@ -275,8 +277,13 @@ def test_a_failed_body_write_leaves_the_file_history_and_log_intact(site, monkey
         real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    with pytest.raises(CampaignError, match=r"could not save .*the file was not changed"):
+    with pytest.raises(CampaignError, match=r"saved and published.*could not be written"):
         save(site, "A new letter: {{ ask }}.\n", version=version)
     assert path.read_bytes() == before
-    assert [v.who for v in versions.list_versions(site.database, "letter.en.txt")] == [""]
-    assert audit.recent_changes(site.database) == []
+    assert [v.who for v in versions.list_versions(site.database, "letter.en.txt")] == ["maria", ""]
+    assert [change.who for change in audit.recent_changes(site.database)] == ["maria"]
+    synced = editing.publishing.sync(site)  # the disk still full: the published one is served
+    assert synced.served == {"letter.en.txt": b"A new letter: {{ ask }}.\n"}
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert editing.publishing.sync(site).served == {}  # room again: the copy is written
+    assert path.read_bytes() == b"A new letter: {{ ask }}.\n"

@@ -331,7 +331,7 @@ def test_conflict_error_without_changes_is_as_before():
 # --- failures leave everything intact -------------------------------------------------------------
 
 
-def test_failed_write_leaves_the_file_history_and_log_intact(site, monkeypatch):
+def test_a_failed_write_of_the_copy_leaves_no_temporary_file_and_the_save_kept(site, monkeypatch):
     before = site.recipients.read_bytes()
     loaded = open_directory(site)
     kept = versions.list_versions(site.database, NAME)
@@ -343,13 +343,12 @@ def test_failed_write_leaves_the_file_history_and_log_intact(site, monkeypatch):
         real_replace(source, target)
 
     monkeypatch.setattr(os, "replace", failing_replace)
-    with pytest.raises(CampaignError, match=r"could not save .*the file was not changed"):
+    with pytest.raises(CampaignError, match=r"saved and published.*could not be written"):
         edit(site, loaded, lambda doc: edits.set_ask(doc, "it-justice", "en", "x"))
-    assert site.recipients.read_bytes() == before
-    assert not list(site.recipients.parent.glob("*.tmp"))
-    assert not list(site.recipients.parent.glob(".*.tmp"))
-    assert versions.list_versions(site.database, NAME) == kept
-    assert audit.recent_changes(site.database) == []
+    assert site.recipients.read_bytes() == before  # behind: written at the next look
+    assert not [p for p in site.recipients.parent.iterdir() if safe_files.is_temp_file(p.name)]
+    assert versions.list_versions(site.database, NAME)[1:] == kept
+    assert [change.office for change in audit.recent_changes(site.database)] == ["it-justice"]
 
 
 def test_who_must_be_an_organiser_name(site):

@@ -28,6 +28,7 @@ REVISIONS = (
     "0006_imports",
     "0007_second_factor",
     "0008_reports",
+    "0009_published",
 )
 
 
