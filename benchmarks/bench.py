@@ -2,7 +2,7 @@
 
 It prints the figures as Markdown and writes them into benchmarks/RESULTS.md, between the two
 MARKERS (the rest of that file is written by hand). Each figure is a function of FIGURES that
-returns its lines; campaign batch's figures go in BATCH_FIGURES. The machine is shared: every
+returns its lines; campaign batch's figures are batch_bench.py's. The machine is shared: every
 comparison interleaves its runs (A, B, A, B, ...) and reports medians, each figure says the
 load average it ran at, and only figures of one run are compared with each other.
 
@@ -563,17 +563,12 @@ FIGURES: list[Callable[[], list[str]]] = [
     memory,
 ]
 
-# --- campaign batch's figures (issue 11, item 6): pages per second and peak memory of a batch
-# of 10,000 letters. Each is a function returning its Markdown lines, like those above.
-BATCH_FIGURES: list[Callable[[], list[str]]] = []
-
-
 def main() -> None:
     """Measure, print the figures as Markdown, and write them into RESULTS.md."""
     started = time.perf_counter()
     lines = machine()
     print("\n".join(lines), flush=True)
-    for figure in [*FIGURES, *BATCH_FIGURES]:
+    for figure in FIGURES:
         part = ["", *figure()]
         print("\n".join(part), flush=True)
         lines += part
