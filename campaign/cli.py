@@ -54,17 +54,19 @@ def reports_errors(command: Callable) -> Callable:
 @click.option(
     "--recipients",
     type=click.Path(path_type=Path, dir_okay=False),
+    envvar="CAMPAIGN_RECIPIENTS",
     default="recipients.yaml",
     show_default=True,
-    help="The recipient directory.",
+    help="The recipient directory (env CAMPAIGN_RECIPIENTS, as the web app's).",
 )
 @click.option(
     "--templates",
     "templates_dir",
     type=click.Path(path_type=Path, file_okay=False),
+    envvar="CAMPAIGN_TEMPLATES",
     default="letter_templates",
     show_default=True,
-    help="The folder with campaign.yaml and the letter bodies.",
+    help="The folder with campaign.yaml and the letter bodies (env CAMPAIGN_TEMPLATES).",
 )
 @click.option(
     "--instance",

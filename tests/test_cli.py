@@ -45,6 +45,19 @@ def test_check_passes_on_the_bundled_campaign(run):
     assert "ok: 8 offices, 3 languages, 24 letters" in result.output
 
 
+def test_the_files_are_found_from_the_web_apps_settings_too(campaign_copy, tmp_path, monkeypatch):
+    """CAMPAIGN_RECIPIENTS and CAMPAIGN_TEMPLATES, as gunicorn is started with, from elsewhere."""
+    monkeypatch.chdir(tmp_path)  # no recipients.yaml here
+    monkeypatch.setenv("CAMPAIGN_RECIPIENTS", str(campaign_copy / "recipients.yaml"))
+    monkeypatch.setenv("CAMPAIGN_TEMPLATES", str(campaign_copy / "letter_templates"))
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    assert "ok: 8 offices" in result.output
+    monkeypatch.setenv("CAMPAIGN_RECIPIENTS", str(tmp_path / "missing.yaml"))
+    result = CliRunner().invoke(main, ["check"])
+    assert result.exit_code != 0 and "missing.yaml" in result.output
+
+
 def test_check_reports_each_problem_with_file_and_line(run, campaign_copy):
     path = campaign_copy / "recipients.yaml"
     lines = path.read_text(encoding="utf-8").splitlines()
