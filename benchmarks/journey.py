@@ -385,11 +385,12 @@ class Measured:
         return self.generated.wall_s
 
 
-def cpu_seconds(run: Cluster) -> dict[str, float]:
-    """CPU time so far of the servers' live processes: web workers, render workers, nginx."""
+def cpu_seconds(run: Cluster) -> dict[int, tuple[str, float]]:
+    """CPU time so far of each live process of the servers, by pid: its role (web workers,
+    render workers, nginx) and its seconds."""
     sessions = {served.process.pid: "web" for served in run.instances}
     sessions[run.nginx.process.pid] = "nginx"
-    spent: dict[str, float] = {"web": 0.0, "render": 0.0, "nginx": 0.0}
+    spent: dict[int, tuple[str, float]] = {}
     tick = os.sysconf("SC_CLK_TCK")
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, ValueError):
@@ -400,7 +401,18 @@ def cpu_seconds(run: Cluster) -> dict[str, float]:
             parent = (Path("/proc") / fields[1] / "cmdline").read_bytes()
             if role == "web" and b"forkserver" in parent:
                 role = "render"
-            spent[role] += (int(fields[11]) + int(fields[12])) / tick
+            spent[int(stat.parent.name)] = (role, (int(fields[11]) + int(fields[12])) / tick)
+    return spent
+
+
+def cpu_between(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]
+) -> dict[str, float]:
+    """The CPU seconds each role spent between two looks, by the processes alive at the second
+    (a process started meanwhile counts from zero; a killed one's last seconds are lost)."""
+    spent = {"web": 0.0, "render": 0.0, "nginx": 0.0}
+    for pid, (role, seconds) in after.items():
+        spent[role] += seconds - before.get(pid, (role, 0.0))[1]
     return spent
 
 
@@ -414,7 +426,7 @@ def scenario(run: Cluster, name: str, args: argparse.Namespace) -> Measured:
     after = cpu_seconds(run)
     time.sleep(1)  # the last reports' transactions are committed before their answers; margin
     counted = letters_counted(run.instances[0].port) - before
-    spent = {role: after[role] - cpu[role] for role in cpu} | {"load generator": generated.cpu_s}
+    spent = cpu_between(cpu, after) | {"load generator": generated.cpu_s}
     return Measured(
         name,
         generated,
