@@ -563,6 +563,7 @@ FIGURES: list[Callable[[], list[str]]] = [
     memory,
 ]
 
+
 def main() -> None:
     """Measure, print the figures as Markdown, and write them into RESULTS.md."""
     started = time.perf_counter()
