@@ -24,8 +24,10 @@ run: setup
 	@echo "Serving the campaign at http://127.0.0.1:5000 (Ctrl-C to stop)"
 	$(VENV)/bin/flask --app app run --host 127.0.0.1 --port 5000
 
+# One test process a core (pytest-xdist): the suite waits on servers, browsers and fsyncs as
+# much as it computes; on two cores 9.5 minutes against 16.5 in one process.
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest --numprocesses auto
 
 # Production: gunicorn with the config in the repository (2 workers; see the README).
 serve: setup

@@ -1,4 +1,4 @@
-"""Two organisers saving at once, 50 times each, through the pipeline as the console does.
+"""Two organisers saving at once, 20 times each, through the pipeline as the console does.
 
 Each round both open the file, wait for each other, then save: so every round one save lands
 while the other is being made, and the second one is merged (different offices) or refused
@@ -21,7 +21,7 @@ from campaign.storage import audit, safe_files, versions
 from campaign.yamlfile import load_document
 
 NAME = "recipients.yaml"
-ROUNDS = 50
+ROUNDS = 20  # 40 saves: at the 43 % conflicts of the saves before merging, some 17 conflicts
 MERGED = "merged onto someone else's change saved meanwhile"
 
 
@@ -122,7 +122,7 @@ def test_two_organisers_saving_different_offices_never_conflict(site):
     assert sum(entry.summary.startswith(MERGED) for entry in log) == ROUNDS  # one a round
     assert {entry.fields for entry in log} == {("it-interior.title",), ("kz-president.title",)}
     assert_each_save_kept_and_logged(site, [maria, anna])
-    for organiser in (maria, anna):  # the history holds each of the 50 titles, in order
+    for organiser in (maria, anna):  # the history holds each of their titles, in order
         kept = versions.list_versions(site.database, NAME, limit=1000)
         mine = [v for v in reversed(kept) if v.who == organiser.who]
         titles = [
