@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -132,7 +133,16 @@ def _manifest(
 
 
 def write_new_folder(folder: Path, files: dict[str, bytes]) -> None:
-    """Write into a hidden temporary folder beside `folder`, then rename it: all or nothing."""
+    """Write `files` into the new `folder`: all or nothing."""
+    with new_folder(folder) as staging:
+        for name, content in files.items():
+            (staging / name).write_bytes(content)
+
+
+@contextlib.contextmanager
+def new_folder(folder: Path) -> Iterator[Path]:
+    """A hidden temporary folder beside `folder` to write into, renamed to `folder` when the
+    block ends well and removed with everything in it when not: all or nothing."""
     check_new(folder)
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -142,10 +152,9 @@ def write_new_folder(folder: Path, files: dict[str, bytes]) -> None:
             f"{folder}: cannot create it ({error.strerror or error}); choose another --out"
         ) from None
     try:
-        for name, content in files.items():
-            (staging / name).write_bytes(content)
+        yield staging
         staging.rename(folder)  # mkdtemp made it 0700: only this user can read the letters
-    except OSError as error:
+    except OSError as error:  # a full disk, a folder removed under our feet
         shutil.rmtree(staging, ignore_errors=True)
         raise CampaignError(
             f"{folder}: could not write the letters ({error.strerror or error}); nothing was kept"

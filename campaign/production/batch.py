@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import shutil
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -30,6 +29,7 @@ import pikepdf
 from campaign import limits
 from campaign.errors import Busy, CampaignError, Problem, RenderError
 from campaign.letters import pdf, states
+from campaign.letters.export import new_folder
 from campaign.letters.render import render_letter
 from campaign.letters.render_pool import RenderPool
 from campaign.models import Letter, localized
@@ -116,8 +116,9 @@ def run_batch(
 ) -> BatchResult:
     """Print the supporters of the CSV `stream` (called `name`) into the new `folder`.
 
-    `deadline` (time.monotonic) stops a batch that runs too long: BatchTooSlow. On any error
-    the folder is removed with everything in it.
+    `deadline` (time.monotonic) stops a batch that runs too long: BatchTooSlow. The files are
+    written into a hidden folder beside it, renamed to `folder` at the end; on any error it is
+    removed with everything in it.
     """
     # The letters offered now, as the web app offers them: the appeal, or the thank-you letters
     # once it is won; none (NoLetters, saying why) while it is paused or closed.
@@ -136,26 +137,17 @@ def run_batch(
         return result
     if folder is None:
         raise CampaignError("a batch that is not a dry run needs an output folder")
-    _create(folder)
-    try:
+    with new_folder(folder) as staging:
         _print(
             supporters,
             loaded,
             result,
-            _Printing(pool, loaded, folder, options, result, report, deadline),
+            _Printing(pool, loaded, staging, options, result, report, deadline),
             progress,
         )
         result.paused = dict(supporters.paused)
-        (folder / SUMMARY).write_text(summary_text(result), encoding="utf-8")
+        (staging / SUMMARY).write_text(summary_text(result), encoding="utf-8")
         result.files.append(SUMMARY)
-    except OSError as error:  # a full disk, a folder removed under our feet
-        shutil.rmtree(folder, ignore_errors=True)
-        raise CampaignError(
-            f"{folder}: could not write the letters ({error.strerror or error}); nothing was kept"
-        ) from None
-    except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
-        raise
     return result
 
 
@@ -456,21 +448,6 @@ def supporter_file(supporter: Supporter) -> str:
     """A supporter's own PDF: "00042-maria-rossi.pdf" (the line first, so names may repeat)."""
     words = re.sub(r"[^\w]+", "-", supporter.request.sender.name.casefold()).strip("-_")
     return f"{supporter.line:05d}-{words[:40].strip('-') or 'supporter'}.pdf"
-
-
-def _create(folder: Path) -> None:
-    """The output folder, new, readable by this user only."""
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        folder.mkdir(mode=0o700)
-    except FileExistsError:
-        raise CampaignError(
-            f"{folder}: already exists; choose another --out, nothing was written"
-        ) from None
-    except OSError as error:
-        raise CampaignError(
-            f"{folder}: cannot create it ({error.strerror or error}); choose another --out"
-        ) from None
 
 
 def not_printed(result: BatchResult) -> str:

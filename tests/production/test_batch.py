@@ -328,6 +328,7 @@ def test_a_full_disk_keeps_nothing_and_says_so(site, tmp_path, small_file, monke
         f"error: {out}: could not write the letters (No space left on device); nothing was kept"
     )
     assert not out.exists()
+    assert not list(tmp_path.glob(".full.*"))  # nor the hidden folder it was written into
 
 
 # --- the appeal's life: paused offices, a won appeal's thank-you letters, a closed appeal ----
