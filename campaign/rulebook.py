@@ -142,7 +142,7 @@ def _window_overflow(office: Recipient) -> tuple[str, str, int] | None:
     smallest = window.SIZES[-1]
     for language in LANGUAGES:
         lines = addresses.recipient_lines(office, language)
-        for paper in window.WIDTH_MM:
+        for paper in pdf.PAPERS:
             if window.fitting_size(lines, paper) is None:
                 width = window.WIDTH_MM[paper]
                 return language, paper, window.printed_lines(lines, smallest.points, width)

@@ -94,9 +94,17 @@ def _background_sources(
     return tuple(chosen)
 
 
-def _source(check: Checker, node: Mapping, field: str, sources: dict[str, str]) -> str:
-    """node.source, which must name one of the sources."""
-    source = check.text(node, "source", f"{field}.source", required=True)
+def _source(
+    check: Checker,
+    node: Mapping,
+    field: str,
+    sources: dict[str, str],
+    *,
+    required: bool = True,
+    limit: int = 0,
+) -> str:
+    """node.source, which must name one of the sources ("" when optional and not given)."""
+    source = check.text(node, "source", f"{field}.source", required=required, limit=limit)
     if source and source not in sources:
         check.report(
             check.line(node, "source"),
@@ -259,15 +267,9 @@ def _updates(check: Checker, document: Mapping, sources: dict[str, str]) -> list
         field = f"updates[{index}]"
         check.unknown_keys(node, _UPDATE_KEYS, field)
         before = len(check.problems)
-        source = check.text(
-            node, "source", f"{field}.source", limit=limits.CAMPAIGN["update.source"]
+        source = _source(
+            check, node, field, sources, required=False, limit=limits.CAMPAIGN["update.source"]
         )
-        if source and source not in sources:
-            check.report(
-                check.line(node, "source"),
-                f"{field}.source",
-                f'"{source}" is not in sources: {", ".join(sources)}',
-            )
         url = _web_address(check, node, f"{field}.url")
         if not source and not url and len(check.problems) == before:
             check.report(
