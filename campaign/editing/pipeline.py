@@ -47,10 +47,7 @@ def open_file(site: Site, file_name: str) -> tuple[bytes, str]:
     data = publishing.current(site.database, site, file_name)
     if data is None:
         raise CampaignError(f"{site.path_of(file_name)}: no such file")
-    version = safe_files.version(data)
-    if versions.find(site.database, file_name, version) is None:
-        versions.record(site.database, file_name, data, who="")
-    return data, version
+    return data, versions.keep_unknown(site.database, file_name, data)
 
 
 def remove_leftovers(site: Site) -> list[Path]:
@@ -146,8 +143,8 @@ def _commit(
     path = site.path_of(file_name)
     local = safe_files.read_if_exists(path)
     for known in (plan.onto, local):  # what is replaced, when the history did not know it
-        if known is not None and versions.find(tx, file_name, safe_files.version(known)) is None:
-            versions.record(tx, file_name, known, who="")
+        if known is not None:
+            versions.keep_unknown(tx, file_name, known)
     versions.record(tx, file_name, plan.new, who)
     changes = changes_between(file_name, plan.onto, plan.new)
     _log(tx, site, file_name, who, changes, summary, action, merged=plan.merged)

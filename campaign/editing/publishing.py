@@ -108,8 +108,8 @@ def write_copy(site: Site, file_name: str, *, lock: bool = True) -> bool:
         return now.content
 
     def keep_old(old: bytes | None, _new: bytes) -> None:
-        if old is not None and versions.find(db, file_name, safe_files.version(old)) is None:
-            versions.record(db, file_name, old, who="")
+        if old is not None:
+            versions.keep_unknown(db, file_name, old)
 
     written = safe_files.rewrite(path, newest, on_saved=keep_old, lock=lock)
     now = published.get(db, file_name)
@@ -172,8 +172,8 @@ def publish_found(
                 several_hosts(tx) or before.sha256 == safe_files.version(data)
             ):
                 continue  # another host published first (several hosts), or nothing to do
-            if before is not None and versions.find(tx, file_name, before.sha256) is None:
-                versions.record(tx, file_name, before.content, who="")
+            if before is not None:
+                versions.keep_unknown(tx, file_name, before.content)
             versions.record(tx, file_name, data, who=who)
             if who:
                 audit.record(
@@ -258,5 +258,6 @@ def publish_local(site: Site) -> list[str]:
 
 
 def _replaced_by(data: bytes) -> Callable[[bytes], bytes]:
-    """An edit that makes the file `data` (this host's copy, published)."""
+    """An edit that makes the file `data` byte for byte (this host's copy, published; the
+    console's `replaced_by` takes a browser's text and normalises its line ends)."""
     return lambda _old: data

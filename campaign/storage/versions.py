@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
 import sqlalchemy as sa
 
 from campaign.errors import CampaignError
 from campaign.storage import safe_files
-from campaign.storage.database import Database, DatabaseError
+from campaign.storage.database import Database
 from campaign.storage.tables import versions as table
 
 FOLDER = "versions"  # the history of an instance before the database (imported once)
@@ -104,32 +102,13 @@ def import_version(db: Database, file_name: str, version_id: str, data: bytes) -
     return inserted is not None
 
 
-def remember(db: Database, path: str | os.PathLike[str]) -> tuple[bytes, str]:
-    """The file's bytes and version, kept in the history first if it did not know them."""
-    path = Path(path)
-    data = safe_files.read_if_exists(path)
-    if data is None:
-        raise CampaignError(f"{path}: no such file")
-    if find(db, path.name, safe_files.version(data)) is None:
-        record(db, path.name, data, who="")
-    return data, safe_files.version(data)
-
-
-def keeper(db: Database, file_name: str, who: str) -> safe_files.OnSaved:
-    """An `on_saved(old, new)` for safe_write: keep an unknown old version, then the new one."""
-
-    def on_saved(old: bytes | None, new: bytes) -> None:
-        try:
-            with db.begin() as tx:
-                if old is not None and find(tx, file_name, safe_files.version(old)) is None:
-                    record(tx, file_name, old, who="")
-                record(tx, file_name, new, who)
-        except DatabaseError as error:
-            raise CampaignError(
-                f"{file_name} was saved, but its version history could not be written ({error})"
-            ) from None
-
-    return on_saved
+def keep_unknown(db: Database, file_name: str, data: bytes) -> str:
+    """Keep `data` in the history unless it holds it already (content found on disk or
+    published, saved by nobody: no author); its version."""
+    version = safe_files.version(data)
+    if find(db, file_name, version) is None:
+        record(db, file_name, data, who="")
+    return version
 
 
 def list_versions(db: Database, file_name: str, limit: int = 20) -> list[Version]:

@@ -67,23 +67,16 @@ def test_an_unknown_version_is_a_clear_error(database):
             versions.read(database, "letter.en.txt", version_id)
 
 
-def test_the_keeper_keeps_an_unknown_old_version_then_the_new_one(database, tmp_path):
-    path = tmp_path / "letter.en.txt"
-    path.write_bytes(b"by hand\n")
-    safe_files.safe_write(
-        path,
-        b"by maria\n",
-        safe_files.file_version(path),
-        on_saved=versions.keeper(database, "letter.en.txt", "maria"),
-    )
+def test_content_found_is_kept_once_and_without_an_author(database):
+    found = b"by hand\n"
+    assert versions.keep_unknown(database, "letter.en.txt", found) == safe_files.version(found)
+    versions.record(database, "letter.en.txt", b"by maria\n", "maria")
+    versions.keep_unknown(database, "letter.en.txt", b"by maria\n")  # known: not kept twice
     kept = versions.list_versions(database, "letter.en.txt")
     assert [(v.who, versions.read(database, "letter.en.txt", v.id)) for v in kept] == [
         ("maria", b"by maria\n"),
         ("", b"by hand\n"),
     ]
-    data, version = versions.remember(database, path)
-    assert data == b"by maria\n" and version == safe_files.version(data)
-    assert len(versions.list_versions(database, "letter.en.txt")) == 2  # known: not kept twice
 
 
 def test_audit_entries_newest_first_with_every_field(database):
