@@ -13,7 +13,6 @@ the render pool's workers, which alone pay for loading them.
 
 from __future__ import annotations
 
-import copy
 import functools
 import threading
 from collections.abc import Sequence
@@ -257,16 +256,6 @@ def pages_by_letter(document: Document, ids: Sequence[str]) -> dict[str, list]:
             )
         pages[current].append(page)
     return pages
-
-
-def one_letter(document: Document, pages: list, letter: Letter) -> Document:
-    """A document of one letter's pages, titled and tagged with that letter's language."""
-    single = document.copy(pages)
-    single.metadata = copy.copy(document.metadata)
-    single.metadata.title = letter.subject
-    single.metadata.lang = letter.language
-    single.metadata.authors = [letter.sender.name]
-    return single
 
 
 def check_letters(letters: Sequence[Letter]) -> None:
